@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
+import csrf from '@fastify/csrf-protection';
+import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
+import view from '@fastify/view';
+import { Eta } from 'eta';
+import pino, { type Logger } from 'pino';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Deps } from './deps.js';
+import { installErrorHandlers } from './http/errors.js';
+import { accountRoutes } from './http/routes/accounts.js';
+import { appsRoutes } from './http/routes/apps.js';
+import { authorizeRoutes } from './http/routes/authorize.js';
+import { authorizedApplicationsRoutes } from './http/routes/authorized-applications.js';
+import { healthRoutes } from './http/routes/health.js';
+import { metadataRoutes } from './http/routes/metadata.js';
+import { signInRoutes } from './http/routes/sign-in.js';
+import { tokenRoutes } from './http/routes/token.js';
+import { parse as parseQuery } from 'node:querystring';
+
+const VIEWS = fileURLToPath(new URL('../views/', import.meta.url));
+const STYLESHEET = readFileSync(`${VIEWS}style.css`);
+
+/** Request and response fields that may carry secrets: never written to the log. */
+export const REDACTED = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.client_secret',
+  '*.password',
+  '*.code',
+  '*.code_verifier',
+  '*.token',
+  '*.access_token',
+  '*.refresh_token',
+];
+
+/** The process's logger: pino with every secret-bearing field redacted. */
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    redact: { paths: REDACTED, censor: '[redacted]' },
+    // log the path only: a query string may carry a code or a secret
+    serializers: { req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }) },
+  });
+}
+
+/** Wires plugins and routes around the given dependencies; tests call this and use inject(). */
+export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+  const app = Fastify({
+    // the same pino instance as the services', so audit lines and request lines go to one place
+    loggerInstance: deps.log as FastifyBaseLogger,
+    trustProxy: deps.config.trustProxy,
+    bodyLimit: 64 * 1024,
+    requestIdHeader: false,
+    genReqId: () => crypto.randomUUID(),
+    // Slow or stalled clients (slowloris) are cut off instead of holding sockets forever.
+    requestTimeout: 15_000,
+    connectionTimeout: 30_000,
+    // The request line and URL: with a 4 KiB parameter limit, 16 KiB is ample.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+  installErrorHandlers(app);
+
+  // Form bodies: repeated keys become lists, at most 100 parameters.
+  await app.register(formbody, { parser: (body) => parseQuery(body, '&', '=', { maxKeys: 100 }) });
+  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fields: 100, fieldSize: 8192, files: 0, parts: 100 } });
+  await app.register(cookie);
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: 'doorman_csrf',
+    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: deps.config.issuer.startsWith('https:') },
+    getToken: (request) => (request.body as Record<string, string> | undefined)?._csrf,
+  });
+  await app.register(view, { engine: { eta: new Eta() }, root: VIEWS, viewExt: 'eta' });
+
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('X-Frame-Options', 'DENY').header('Referrer-Policy', 'no-referrer').header('X-Content-Type-Options', 'nosniff');
+  });
+
+  // API routes answer browser-based clients from any origin; pages do not.
+  await app.register(async (api) => {
+    await api.register(cors, { origin: '*', methods: ['GET', 'POST'], exposedHeaders: ['Retry-After'], maxAge: 600 });
+    for (const routes of [healthRoutes, metadataRoutes, appsRoutes, tokenRoutes, accountRoutes]) await api.register(routes, { deps });
+  });
+  for (const routes of [signInRoutes, authorizeRoutes, authorizedApplicationsRoutes]) await app.register(routes, { deps });
+
+  app.get('/style.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(STYLESHEET),
+  );
+  app.get('/', async (_request, reply) => reply.redirect('/oauth/authorized_applications'));
+  return app;
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+/** Every setting of the operator's environment, parsed once at start. */
+const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const onOff = z.enum(['on', 'off']).transform((v) => v === 'on');
+const seconds = z.coerce.number().int().positive();
+const count = z.coerce.number().int().positive();
+
+const schema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+      .optional(),
+    DATA_DIR: z.string().min(1).default('./data'),
+    ISSUER: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .refine((v) => !v.endsWith('/'), 'must not end with a slash')
+      .optional(),
+    TRUST_PROXY: boolean.default(false),
+    APP_REGISTRATION: z.enum(['open', 'closed']).default('open'),
+    ACCESS_TOKEN_TTL: seconds.optional(),
+    AUTHORIZATION_CODE_TTL: seconds.default(600),
+    SCOPES: z
+      .string()
+      .regex(/^[\x21\x23-\x5b\x5d-\x7e ]*$/, 'must be scope names separated by spaces')
+      .optional(),
+    REFRESH_TOKEN_TTL: seconds.default(2592000),
+    REFRESH_REUSE_GRACE: z.coerce.number().int().min(0).default(30),
+    RATE_LIMIT: onOff.default(true),
+    RATE_LIMIT_TOKEN: count.default(600),
+    RATE_LIMIT_SIGN_IN: count.default(10),
+    RATE_LIMIT_APPS: count.default(5),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  });
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  issuer: string;
+  trustProxy: boolean;
+  appRegistration: 'open' | 'closed';
+  accessTokenTtl: number | undefined;
+  authorizationCodeTtl: number;
+  extraScopes: string[];
+  refreshTokenTtl: number;
+  refreshReuseGrace: number;
+  rateLimit: { enabled: boolean; token: number; signIn: number; apps: number };
+  redisUrl: string | undefined;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads the settings; throws ConfigError with one line naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means "unset", as operators expect from `FOO= npm start`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`${name}: ${issue.message} (got ${JSON.stringify(env[name] ?? '')})`);
+  }
+  const c = parsed.data;
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    databaseUrl: c.DATABASE_URL,
+    dataDir: c.DATA_DIR,
+    issuer: c.ISSUER ?? `http://localhost:${c.PORT}`,
+    trustProxy: c.TRUST_PROXY,
+    appRegistration: c.APP_REGISTRATION,
+    accessTokenTtl: c.ACCESS_TOKEN_TTL,
+    authorizationCodeTtl: c.AUTHORIZATION_CODE_TTL,
+    extraScopes: (c.SCOPES ?? '').split(' ').filter(Boolean),
+    refreshTokenTtl: c.REFRESH_TOKEN_TTL,
+    refreshReuseGrace: c.REFRESH_REUSE_GRACE,
+    rateLimit: {
+      enabled: c.RATE_LIMIT,
+      token: c.RATE_LIMIT_TOKEN,
+      signIn: c.RATE_LIMIT_SIGN_IN,
+      apps: c.RATE_LIMIT_APPS,
+    },
+    redisUrl: c.REDIS_URL,
+    logLevel: c.LOG_LEVEL,
+  };
+}

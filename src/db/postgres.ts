@@ -1,0 +1,68 @@
+import pg from 'pg';
+import { DatabaseUnavailableError, isConnectionError, type Database, type Queryable } from './database.js';
+
+// bigint columns (ids, counts) come back as numbers, as PGlite returns them, so both drivers agree.
+const types = {
+  getTypeParser(oid: number, format?: string) {
+    if (oid === pg.types.builtins.INT8) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+export interface PostgresOptions {
+  /** Connections in the pool; a few per core is the sweet spot for short OAuth queries. */
+  max?: number;
+  /** How long a request may wait for a connection before it is answered 503. */
+  connectTimeoutMs?: number;
+}
+
+export function openPostgres(url: string, options: PostgresOptions = {}): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: 10_000,
+    query_timeout: 15_000,
+    types,
+  });
+  // An idle client that loses its server emits here; without a listener the process would die.
+  pool.on('error', () => {});
+
+  const run = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw isConnectionError(err) ? new DatabaseUnavailableError(err) : err;
+    }
+  };
+  const on = (client: pg.Pool | pg.PoolClient): Queryable => ({
+    query: async (sql, params) => (await client.query(sql, params as unknown[])).rows,
+    exec: async (sql) => void (await client.query(sql)),
+  });
+
+  return {
+    kind: 'postgres',
+    query: (sql, params) => run(() => on(pool).query(sql, params)),
+    exec: (sql) => run(() => on(pool).exec(sql)),
+    transaction: (fn) =>
+      run(async () => {
+        const client = await pool.connect();
+        let broken = false;
+        try {
+          await client.query('BEGIN');
+          const result = await fn(on(client));
+          await client.query('COMMIT');
+          return result;
+        } catch (err) {
+          broken = isConnectionError(err);
+          if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
+          throw err;
+        } finally {
+          // A client whose connection broke must not go back into the pool.
+          client.release(broken);
+        }
+      }),
+    close: () => pool.end(),
+  };
+}

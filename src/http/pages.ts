@@ -1,0 +1,39 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** This route answers with HTML pages (errors included), not JSON. */
+    page?: boolean;
+    /** This page's form answers with a redirect to a client (any origin or custom scheme). */
+    redirectsToClients?: boolean;
+  }
+}
+
+export const SESSION_COOKIE = 'doorman_session';
+
+/**
+ * Renders a page with the headers every page gets: never framed (clickjacking), never cached,
+ * never leaking its URL (which may carry a code) through Referer.
+ */
+export async function renderPage(reply: FastifyReply, view: string, data: Record<string, unknown>): Promise<unknown> {
+  const formAction = reply.request.routeOptions.config?.redirectsToClients ? '' : " form-action 'self';";
+  reply
+    .header('Content-Security-Policy', `default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none';${formAction} frame-ancestors 'none'`)
+    .header('Cache-Control', 'private, no-store')
+    .type('text/html; charset=utf-8');
+  const csrfToken = typeof reply.generateCsrf === 'function' ? reply.generateCsrf() : '';
+  return reply.view(view, { csrfToken, ...data });
+}
+
+/** The sign-in session id from the cookie, if any. */
+export function sessionId(request: FastifyRequest): string | undefined {
+  const value = request.cookies[SESSION_COOKIE];
+  return value && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
+}
+
+/** A path on this server to return to after sign-in; anything else (other hosts, `//x`) is dropped. */
+export function localPath(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return undefined;
+  if (/[\u0000-\u001f\\]/.test(value) || value.length > 4096) return undefined;
+  return value;
+}

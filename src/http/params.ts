@@ -1,0 +1,49 @@
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { invalidRequest, validationFailed } from '../errors.js';
+
+/** One value, given once, of a sane length. */
+export const one = z.string().max(4096);
+/** One value or a list (repeated keys, `key[]=`, or a JSON array). */
+export const oneOrMany = z.union([z.string().max(4096), z.array(z.string().max(4096)).max(64)]);
+
+/**
+ * Parameters of a request as a plain object: the query string for GET, the body for other methods,
+ * whatever content type carried them. `name[]` keys are folded into `name` (always a list).
+ */
+export function rawParams(request: FastifyRequest): Record<string, unknown> {
+  const source = request.method === 'GET' || request.method === 'HEAD' ? request.query : request.body;
+  if (source === undefined || source === null) return {};
+  if (typeof source !== 'object' || Array.isArray(source)) throw invalidRequest('The request body must be a form or a JSON object.');
+  const params: Record<string, unknown> = Object.create(null);
+  for (const [key, value] of Object.entries(source as Record<string, unknown>)) {
+    if (key.endsWith('[]')) {
+      const name = key.slice(0, -2);
+      const values = Array.isArray(value) ? value : [value];
+      params[name] = Array.isArray(params[name]) ? [...(params[name] as unknown[]), ...values] : values;
+    } else if (key in params) {
+      params[key] = [...(Array.isArray(params[key]) ? (params[key] as unknown[]) : [params[key]]), value];
+    } else {
+      params[key] = value;
+    }
+  }
+  return params;
+}
+
+type Shape = Record<string, z.ZodType>;
+
+/** Parses OAuth parameters; a wrong-typed or repeated one is invalid_request (RFC 6749 §3.1). */
+export function oauthParams<S extends Shape>(request: FastifyRequest, shape: S): z.infer<z.ZodObject<S>> {
+  const parsed = z.object(shape).safeParse(rawParams(request));
+  if (parsed.success) return parsed.data;
+  const name = String(parsed.error.issues[0]?.path[0] ?? 'request');
+  throw invalidRequest(`The parameter ${name} must be given once, as text of at most 4096 characters.`);
+}
+
+/** Parses Mastodon API parameters; a bad one is 422 "Validation failed", naming it as sent. */
+export function apiParams<S extends Shape>(request: FastifyRequest, shape: S): z.infer<z.ZodObject<S>> {
+  const parsed = z.object(shape).safeParse(rawParams(request));
+  if (parsed.success) return parsed.data;
+  const name = String(parsed.error.issues[0]?.path[0] ?? 'request');
+  throw validationFailed(`${name} is not valid`);
+}

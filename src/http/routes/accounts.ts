@@ -1,0 +1,36 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Deps } from '../../deps.js';
+import { outsideScopes, requiresUser } from '../../errors.js';
+import { coversAll } from '../../oauth/scopes.js';
+import { checkBearer } from '../../oauth/tokens.js';
+import { bearerToken } from '../client-auth.js';
+
+/** The bearer-token API of the signed-in user: Mastodon's verify_credentials and OIDC-style userinfo. */
+export async function accountRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
+  app.get('/api/v1/accounts/verify_credentials', async (request) => {
+    const token = await checkBearer(deps, bearerToken(request));
+    if (!coversAll(token.scopes, ['read:accounts']) && !token.scopes.includes('profile')) throw outsideScopes();
+    if (token.userId === null) throw requiresUser();
+    return {
+      id: String(token.userId),
+      username: token.username,
+      acct: token.username,
+      display_name: token.displayName ?? '',
+      created_at: token.userCreatedAt?.toISOString(),
+    };
+  });
+
+  const userinfo = async (request: FastifyRequest) => {
+    const token = await checkBearer(deps, bearerToken(request));
+    if (!token.scopes.includes('profile')) throw outsideScopes();
+    if (token.userId === null) throw requiresUser();
+    return {
+      iss: deps.config.issuer,
+      sub: String(token.userId),
+      name: token.displayName || token.username,
+      preferred_username: token.username,
+    };
+  };
+  app.get('/oauth/userinfo', userinfo);
+  app.post('/oauth/userinfo', userinfo);
+}

@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify';
+import type { Deps } from '../../deps.js';
+import { OAuthError } from '../../errors.js';
+import { registerApplication } from '../../oauth/applications.js';
+import { checkBearer } from '../../oauth/tokens.js';
+import { bearerToken } from '../client-auth.js';
+import { apiParams, one, oneOrMany } from '../params.js';
+
+export const registerAppShape = {
+  client_name: one.optional(),
+  redirect_uris: oneOrMany.optional(),
+  scopes: oneOrMany.optional(),
+  website: one.optional(),
+};
+
+/** Mastodon's Application entity. */
+export function applicationEntity(app: { id: number; name: string; website: string | null; scopes: string[]; redirectUris: string[] }) {
+  return {
+    id: String(app.id),
+    name: app.name,
+    website: app.website,
+    scopes: app.scopes,
+    redirect_uri: app.redirectUris.join('\n'),
+    redirect_uris: app.redirectUris,
+  };
+}
+
+export async function appsRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
+  app.post('/api/v1/apps', async (request, reply) => {
+    if (deps.config.appRegistration === 'closed') {
+      throw new OAuthError('forbidden', 'Application registration is closed on this server; ask its operator for a client.', 403);
+    }
+    const params = apiParams(request, registerAppShape);
+    const { app: created, clientSecret } = await registerApplication(deps, params);
+    reply.header('Cache-Control', 'no-store');
+    return {
+      ...applicationEntity(created),
+      client_id: created.clientId,
+      client_secret: clientSecret,
+      client_secret_expires_at: 0,
+    };
+  });
+
+  app.get('/api/v1/apps/verify_credentials', async (request) => {
+    const token = await checkBearer(deps, bearerToken(request));
+    return applicationEntity({
+      id: token.applicationId,
+      name: token.appName,
+      website: token.appWebsite,
+      scopes: token.appScopes,
+      redirectUris: token.appRedirectUris,
+    });
+  });
+}

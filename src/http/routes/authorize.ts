@@ -1,0 +1,100 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { currentUser } from '../../accounts/sessions.js';
+import type { Deps } from '../../deps.js';
+import { describe, OAuthError } from '../../errors.js';
+import {
+  approve,
+  authorizationResponseUrl,
+  checkAuthorizeRequest,
+  deny,
+  hasRememberedConsent,
+  type AuthorizeRequest,
+  type RedirectableError,
+} from '../../oauth/authorization.js';
+import type { UserRow } from '../../store/users.js';
+import { renderPage, sessionId } from '../pages.js';
+import { oauthParams, one } from '../params.js';
+import { endSession } from './sign-in.js';
+
+export const authorizeShape = {
+  response_type: one.optional(),
+  client_id: one.optional(),
+  redirect_uri: one.optional(),
+  scope: one.optional(),
+  state: one.optional(),
+  code_challenge: one.optional(),
+  code_challenge_method: one.optional(),
+  force_login: one.optional(),
+  lang: one.optional(),
+};
+export const decisionShape = { ...authorizeShape, decision: one.optional(), _csrf: one.optional() };
+
+export async function authorizeRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
+  const config = { page: true, redirectsToClients: true };
+
+  app.get('/oauth/authorize', { config }, async (request, reply) => {
+    const params = oauthParams(request, authorizeShape);
+    const check = await checkAuthorizeRequest(deps, params);
+    if (!check.ok) return redirectWithError(reply, check.redirect);
+
+    const forceLogin = ['true', '1', 'on'].includes(params.force_login ?? '');
+    const user = forceLogin ? undefined : await signedInUser(request);
+    if (!user) {
+      if (forceLogin) await endSession(deps, request, reply);
+      // come back here afterwards, without force_login (or it would sign the user out again)
+      const back = new URLSearchParams(Object.entries(params).filter(([k, v]) => k !== 'force_login' && v !== undefined) as [string, string][]);
+      return reply.redirect(`/auth/sign_in?return_to=${encodeURIComponent(`/oauth/authorize?${back}`)}`, 302);
+    }
+    if (await hasRememberedConsent(deps, user, check.request)) return answerWithCode(request, reply, user, check.request);
+    return renderPage(reply, 'consent', {
+      title: `Authorize ${check.request.app.name}`,
+      user,
+      app: check.request.app,
+      scopes: check.request.scopes.map((s) => ({ name: s, words: deps.scopes.describe(s) })),
+      hidden: Object.entries(params).filter(([k, v]) => k !== 'force_login' && k !== 'lang' && v !== undefined),
+      returnTo: request.url,
+    });
+  });
+
+  app.post('/oauth/authorize', { config, preHandler: app.csrfProtection }, async (request, reply) => {
+    const params = oauthParams(request, decisionShape);
+    const user = await signedInUser(request);
+    if (!user) throw new OAuthError('access_denied', 'You are not signed in any more. Go back to the application and start again.', 403);
+    const check = await checkAuthorizeRequest(deps, params);
+    if (!check.ok) return redirectWithError(reply, check.redirect);
+    if (params.decision === 'authorize') return answerWithCode(request, reply, user, check.request);
+    await deny(deps, user, check.request, request.ip);
+    const denied = new OAuthError('access_denied', describe.access_denied);
+    const url = errorUrl({ redirectUri: check.request.redirectUri, state: check.request.state, error: denied });
+    if (url) return reply.redirect(url, 302);
+    reply.code(400);
+    return renderPage(reply, 'error', { title: 'Access denied', message: `You did not allow ${check.request.app.name} to use your account.`, status: 400 });
+  });
+
+  async function signedInUser(request: FastifyRequest): Promise<UserRow | undefined> {
+    const id = sessionId(request);
+    return id ? currentUser(deps, id) : undefined;
+  }
+
+  async function answerWithCode(request: FastifyRequest, reply: FastifyReply, user: UserRow, authorize: AuthorizeRequest) {
+    const code = await approve(deps, user, authorize, request.ip);
+    reply.header('Cache-Control', 'no-store');
+    const url = authorizationResponseUrl(deps.config.issuer, authorize.redirectUri, authorize.state, { code });
+    if (url) return reply.redirect(url, 302);
+    return renderPage(reply, 'code', { title: 'Authorization code', code, app: authorize.app });
+  }
+
+  function errorUrl(problem: RedirectableError): string | undefined {
+    const answer: Record<string, string> = { error: problem.error.code };
+    if (problem.error.description) answer.error_description = problem.error.description;
+    return authorizationResponseUrl(deps.config.issuer, problem.redirectUri, problem.state, answer);
+  }
+
+  async function redirectWithError(reply: FastifyReply, problem: RedirectableError) {
+    const url = errorUrl(problem);
+    if (url) return reply.redirect(url, 302);
+    // out-of-band clients have nowhere to be sent: show the problem instead
+    reply.code(400);
+    return renderPage(reply, 'error', { title: 'Something went wrong', message: problem.error.description ?? problem.error.code, status: 400 });
+  }
+}

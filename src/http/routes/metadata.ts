@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import type { Deps } from '../../deps.js';
+
+/** RFC 8414 server metadata: how strict clients discover every endpoint and capability. */
+export async function metadataRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
+  const issuer = deps.config.issuer;
+  const refreshOn = deps.config.accessTokenTtl !== undefined;
+  const authMethods = ['client_secret_basic', 'client_secret_post'];
+  const metadata = {
+    issuer,
+    authorization_endpoint: `${issuer}/oauth/authorize`,
+    token_endpoint: `${issuer}/oauth/token`,
+    app_registration_endpoint: `${issuer}/api/v1/apps`,
+    revocation_endpoint: `${issuer}/oauth/revoke`,
+    introspection_endpoint: `${issuer}/oauth/introspect`,
+    userinfo_endpoint: `${issuer}/oauth/userinfo`,
+    service_documentation: `${issuer}/openapi.json`,
+    scopes_supported: deps.scopes.known,
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: ['authorization_code', 'client_credentials', ...(refreshOn ? ['refresh_token'] : [])],
+    code_challenge_methods_supported: ['S256'],
+    token_endpoint_auth_methods_supported: authMethods,
+    revocation_endpoint_auth_methods_supported: authMethods,
+    introspection_endpoint_auth_methods_supported: authMethods,
+    authorization_response_iss_parameter_supported: true,
+  };
+  app.get('/.well-known/oauth-authorization-server', async (_request, reply) => {
+    reply.header('Cache-Control', 'public, max-age=900');
+    return metadata;
+  });
+}

@@ -1,0 +1,60 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { signIn, SignInFailed, SignInThrottled, signOut, SESSION_LIFETIME_SECONDS } from '../../accounts/sessions.js';
+import type { Deps } from '../../deps.js';
+import { localPath, renderPage, SESSION_COOKIE, sessionId } from '../pages.js';
+import { oauthParams, one } from '../params.js';
+
+export const signInShape = { username: one.optional(), password: one.optional(), return_to: one.optional(), _csrf: one.optional() };
+
+export async function signInRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
+  const page = { page: true };
+  const secure = deps.config.issuer.startsWith('https:');
+
+  const showForm = (reply: FastifyReply, returnTo: string | undefined, extra: { error?: string; username?: string } = {}) =>
+    renderPage(reply, 'sign-in', { title: 'Log in', returnTo: returnTo ?? '', username: extra.username ?? '', error: extra.error ?? '' });
+
+  app.get('/auth/sign_in', { config: page }, async (request, reply) => {
+    const returnTo = localPath((request.query as Record<string, unknown>).return_to);
+    return showForm(reply, returnTo);
+  });
+
+  app.post('/auth/sign_in', { config: page, preHandler: app.csrfProtection }, async (request, reply) => {
+    const params = oauthParams(request, signInShape);
+    const returnTo = localPath(params.return_to);
+    try {
+      const { sessionId: id } = await signIn(deps, {
+        login: (params.username ?? '').trim(),
+        password: params.password ?? '',
+        address: request.ip,
+      });
+      // A new id at every sign-in: a session id planted before sign-in is worth nothing after.
+      const old = sessionId(request);
+      if (old) await signOut(deps, old);
+      reply.setCookie(SESSION_COOKIE, id, { path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: SESSION_LIFETIME_SECONDS });
+      return reply.redirect(returnTo ?? '/oauth/authorized_applications', 303);
+    } catch (err) {
+      if (err instanceof SignInFailed) {
+        reply.code(401);
+        return showForm(reply, returnTo, { error: 'Invalid username or password.', username: params.username ?? '' });
+      }
+      if (err instanceof SignInThrottled) {
+        reply.code(429).header('Retry-After', String(err.retryAfterSeconds));
+        return showForm(reply, returnTo, { error: 'Too many failed attempts. Wait a few minutes and try again.', username: params.username ?? '' });
+      }
+      throw err;
+    }
+  });
+
+  app.post('/auth/sign_out', { config: page, preHandler: app.csrfProtection }, async (request, reply) => {
+    await endSession(deps, request, reply);
+    const returnTo = localPath((request.body as Record<string, unknown> | undefined)?.return_to);
+    return reply.redirect(returnTo ? `/auth/sign_in?return_to=${encodeURIComponent(returnTo)}` : '/auth/sign_in', 303);
+  });
+}
+
+/** Ends the current sign-in, if any, and clears its cookie. */
+export async function endSession(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const id = sessionId(request);
+  if (id) await signOut(deps, id);
+  reply.clearCookie(SESSION_COOKIE, { path: '/' });
+}

@@ -1,0 +1,61 @@
+import { buildApp, createLogger } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { describeStorage, openDatabase } from './db/open.js';
+import { migrate } from './db/migrate.js';
+import { DataDirInUseError } from './db/pglite.js';
+import { startHousekeeping } from './oauth/housekeeping.js';
+import { ScopeCatalog } from './oauth/scopes.js';
+
+/** Starts Doorman: settings, database, migrations, then the HTTP server; stops cleanly on a signal. */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`doorman: bad setting ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+
+  let db;
+  try {
+    db = await openDatabase(config);
+  } catch (err) {
+    if (err instanceof DataDirInUseError) {
+      process.stderr.write(`doorman: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  await migrate(db);
+  const deps = { db, config, log, clock: () => new Date(), scopes: new ScopeCatalog(config.extraScopes) };
+  const app = await buildApp(deps);
+  const housekeeping = startHousekeeping(deps);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping: finishing in-flight requests');
+    // If something hangs, leave anyway rather than never exit.
+    setTimeout(() => process.exit(1), 10_000).unref();
+    housekeeping.stop();
+    await app.close(); // stops accepting, waits for in-flight requests
+    await db.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  const address = await app.listen({ port: config.port, host: config.host });
+  log.info({ address, issuer: config.issuer, storage: describeStorage(config) }, `Doorman listening on ${address} (${describeStorage(config)})`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`doorman: could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,24 @@
+import type { Queryable } from '../db/database.js';
+import type { Deps } from '../deps.js';
+import { insertAuditEvent, type AuditEvent } from '../store/audit.js';
+
+export type AuditEventName =
+  | 'sign_in.succeeded'
+  | 'sign_in.failed'
+  | 'sign_in.throttled'
+  | 'consent.granted'
+  | 'consent.denied'
+  | 'token.issued'
+  | 'token.refreshed'
+  | 'token.revoked'
+  | 'code.replayed'
+  | 'refresh_token.replayed';
+
+/**
+ * Records one event as a row (in the caller's transaction, so it stands or falls with the change
+ * it describes) and as a log line. Never pass a secret in here.
+ */
+export async function recordEvent(deps: Pick<Deps, 'log' | 'clock'>, q: Queryable, event: AuditEvent & { event: AuditEventName }): Promise<void> {
+  await insertAuditEvent(q, deps.clock(), event);
+  deps.log.info({ audit: event }, event.event);
+}

@@ -1,0 +1,23 @@
+import type { Deps } from '../deps.js';
+import { findApplicationByClientId } from '../store/applications.js';
+import { listUserGrants, revokeUserApplicationTokens, type GrantSummary } from '../store/tokens.js';
+import type { UserRow } from '../store/users.js';
+import { recordEvent } from './audit.js';
+
+/** The apps a user has authorized and still holds live tokens for. */
+export function listGrants(deps: Pick<Deps, 'db' | 'clock'>, user: UserRow): Promise<GrantSummary[]> {
+  return listUserGrants(deps.db, user.id, deps.clock());
+}
+
+/** Revokes every token the user holds for the app; the next authorize asks for consent again. */
+export async function revokeGrant(deps: Deps, user: UserRow, clientId: string, address: string): Promise<number> {
+  return deps.db.transaction(async (tx) => {
+    const app = await findApplicationByClientId(tx, clientId);
+    if (!app) return 0;
+    const revoked = await revokeUserApplicationTokens(tx, user.id, app.id, deps.clock());
+    if (revoked > 0) {
+      await recordEvent(deps, tx, { event: 'token.revoked', clientId, userId: user.id, username: user.username, address, detail: { revoked_tokens: revoked } });
+    }
+    return revoked;
+  });
+}

@@ -1,0 +1,67 @@
+import type { Queryable } from '../db/database.js';
+import type { Deps } from '../deps.js';
+import { deleteUnusedApplications } from '../store/applications.js';
+import { deleteAuditEventsBefore } from '../store/audit.js';
+import { deleteExpiredCodes } from '../store/codes.js';
+import { deleteExpiredSessions } from '../store/sessions.js';
+import { deleteDeadTokens } from '../store/tokens.js';
+
+const DAY = 24 * 3600 * 1000;
+const BATCH = 1000;
+/** Every Doorman process sharing a database takes this lock; one prunes, the rest skip the round. */
+const HOUSEKEEPING_LOCK = 727_002;
+
+export interface PruneSettings {
+  /** Dead rows are kept this long after they died, for support and for replay detection. */
+  keepDeadFor: number;
+  /** Apps registered but never authorized are deleted after this long (registration spam). */
+  unusedAppsAfter: number;
+  /** Audit events are kept this long. */
+  auditFor: number;
+}
+
+export const DEFAULT_PRUNE: PruneSettings = { keepDeadFor: DAY, unusedAppsAfter: 30 * DAY, auditFor: 90 * DAY };
+
+export type PruneCounts = Record<'codes' | 'tokens' | 'sessions' | 'applications' | 'auditEvents', number>;
+
+/**
+ * Deletes what can never be used again, in batches so no statement holds locks for long. Each batch
+ * runs under a transaction-scoped advisory lock; when another process holds it, this one skips the
+ * round and returns undefined.
+ */
+export async function prune(deps: Pick<Deps, 'db' | 'clock'>, settings: PruneSettings = DEFAULT_PRUNE): Promise<PruneCounts | undefined> {
+  const now = deps.clock().getTime();
+  const dead = new Date(now - settings.keepDeadFor);
+  const counts: PruneCounts = { codes: 0, tokens: 0, sessions: 0, applications: 0, auditEvents: 0 };
+  const steps: [keyof PruneCounts, (q: Queryable) => Promise<number>][] = [
+    ['codes', (q) => deleteExpiredCodes(q, dead, BATCH)],
+    ['tokens', (q) => deleteDeadTokens(q, dead, BATCH)],
+    ['sessions', (q) => deleteExpiredSessions(q, new Date(now), BATCH)],
+    ['applications', (q) => deleteUnusedApplications(q, new Date(now - settings.unusedAppsAfter), BATCH)],
+    ['auditEvents', (q) => deleteAuditEventsBefore(q, new Date(now - settings.auditFor), BATCH)],
+  ];
+  for (const [key, step] of steps) {
+    for (let deleted = BATCH; deleted === BATCH; ) {
+      deleted = await deps.db.transaction(async (tx) => {
+        const [lock] = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [HOUSEKEEPING_LOCK]);
+        return lock?.locked ? step(tx) : -1;
+      });
+      if (deleted < 0) return undefined;
+      counts[key] += deleted;
+    }
+  }
+  return counts;
+}
+
+/** Prunes on an interval (first run shortly after start), without a cron. */
+export function startHousekeeping(deps: Deps, everyMs = 3600_000): { stop: () => void } {
+  const run = () =>
+    prune(deps)
+      .then((counts) => counts && deps.log.info({ pruned: counts }, 'housekeeping'))
+      .catch((err) => deps.log.warn({ err }, 'housekeeping failed; will retry'));
+  const first = setTimeout(run, 60_000);
+  const timer = setInterval(run, everyMs);
+  first.unref();
+  timer.unref();
+  return { stop: () => (clearTimeout(first), clearInterval(timer)) };
+}

@@ -1,0 +1,234 @@
+import type { Queryable } from '../db/database.js';
+import type { Deps } from '../deps.js';
+import {
+  describe,
+  invalidGrant,
+  invalidScope,
+  invalidToken,
+  missingParameter,
+  OAuthError,
+} from '../errors.js';
+import { hashSecret, openWithSecret, randomToken, sealWithSecret } from '../secrets.js';
+import { markApplicationUsed, type ApplicationRow } from '../store/applications.js';
+import { findCode, useCode } from '../store/codes.js';
+import {
+  findLiveTokenWithOwner,
+  findTokenByAnyHash,
+  findTokenByRefreshHash,
+  insertToken,
+  revokeFamily,
+  revokeToken,
+  spendRefreshToken,
+  type TokenWithOwner,
+} from '../store/tokens.js';
+import { recordEvent } from './audit.js';
+import { verifierMatches } from './pkce.js';
+import { coversAll, DEFAULT_SCOPE, parseScopes } from './scopes.js';
+
+/** The token endpoint's answer (Mastodon's Token entity, plus the RFC 6749 extras when on). */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  scope: string;
+  created_at: number;
+  expires_in?: number;
+  refresh_token?: string;
+}
+
+interface Issue {
+  app: ApplicationRow;
+  userId: number | null;
+  scopes: string[];
+  familyId: number | null;
+  withRefresh: boolean;
+}
+
+/** Mints an access token (and a refresh token when asked) and stores only their hashes. */
+async function issue(deps: Deps, q: Queryable, what: Issue): Promise<{ id: number; response: TokenResponse }> {
+  const now = deps.clock();
+  const ttl = deps.config.accessTokenTtl;
+  const accessToken = randomToken();
+  const refreshToken = what.withRefresh && ttl !== undefined ? randomToken() : undefined;
+  const id = await insertToken(q, {
+    tokenHash: hashSecret(accessToken),
+    applicationId: what.app.id,
+    userId: what.userId,
+    scopes: what.scopes,
+    familyId: what.familyId,
+    createdAt: now,
+    expiresAt: ttl === undefined ? null : new Date(now.getTime() + ttl * 1000),
+    refreshTokenHash: refreshToken ? hashSecret(refreshToken) : null,
+    refreshExpiresAt: refreshToken ? new Date(now.getTime() + deps.config.refreshTokenTtl * 1000) : null,
+  });
+  await markApplicationUsed(q, what.app.id, now);
+  const response: TokenResponse = {
+    access_token: accessToken,
+    token_type: 'Bearer',
+    scope: what.scopes.join(' '),
+    created_at: Math.floor(now.getTime() / 1000),
+  };
+  if (ttl !== undefined) response.expires_in = ttl;
+  if (refreshToken) response.refresh_token = refreshToken;
+  return { id, response };
+}
+
+/** Requested scopes (default `read`) that the app may have, or invalid_scope. */
+function grantableScopes(deps: Pick<Deps, 'scopes'>, app: ApplicationRow, requested: string | undefined): string[] {
+  const scopes = parseScopes(requested || DEFAULT_SCOPE);
+  if (!scopes || scopes.length === 0 || !coversAll(app.scopes, scopes) || !scopes.every((s) => deps.scopes.isKnown(s))) {
+    throw invalidScope();
+  }
+  return scopes;
+}
+
+export async function clientCredentialsGrant(deps: Deps, app: ApplicationRow, params: { scope?: string | undefined }): Promise<TokenResponse> {
+  const scopes = grantableScopes(deps, app, params.scope);
+  return deps.db.transaction(async (tx) => {
+    const { response } = await issue(deps, tx, { app, userId: null, scopes, familyId: null, withRefresh: false });
+    await recordEvent(deps, tx, { event: 'token.issued', clientId: app.clientId, detail: { grant: 'client_credentials', scopes } });
+    return response;
+  });
+}
+
+/**
+ * Exchanges a code. A code works once: the UPDATE in useCode lets exactly one racing caller through;
+ * any other use (later or concurrent) revokes every token issued from the code (RFC 6749 §4.1.2).
+ * Wrong client, redirect URI or verifier does not use the code up.
+ */
+export async function authorizationCodeGrant(
+  deps: Deps,
+  app: ApplicationRow,
+  params: { code?: string | undefined; redirect_uri?: string | undefined; code_verifier?: string | undefined },
+): Promise<TokenResponse> {
+  if (!params.code) throw missingParameter('code');
+  if (!params.redirect_uri) throw missingParameter('redirect_uri');
+  const codeHash = hashSecret(params.code);
+  const outcome = await deps.db.transaction(async (tx) => {
+    const now = deps.clock();
+    const code = await findCode(tx, codeHash);
+    if (!code) return 'invalid' as const;
+    if (code.usedAt) return replayed(tx, code.id);
+    if (code.expiresAt <= now || code.applicationId !== app.id || code.redirectUri !== params.redirect_uri) return 'invalid' as const;
+    if (code.codeChallenge ? !params.code_verifier || !verifierMatches(params.code_verifier, code.codeChallenge) : params.code_verifier !== undefined) {
+      return 'invalid' as const;
+    }
+    if (!(await useCode(tx, code.id, now))) return replayed(tx, code.id); // lost a race
+    const { response } = await issue(deps, tx, { app, userId: code.userId, scopes: code.scopes, familyId: code.id, withRefresh: true });
+    await recordEvent(deps, tx, {
+      event: 'token.issued',
+      clientId: app.clientId,
+      userId: code.userId,
+      detail: { grant: 'authorization_code', scopes: code.scopes },
+    });
+    return response;
+  });
+  if (typeof outcome === 'string') throw invalidGrant();
+  return outcome;
+
+  async function replayed(tx: Queryable, codeId: number): Promise<'replayed'> {
+    const revoked = await revokeFamily(tx, codeId, deps.clock());
+    await recordEvent(deps, tx, { event: 'code.replayed', clientId: app.clientId, detail: { revoked_tokens: revoked } });
+    return 'replayed';
+  }
+}
+
+/**
+ * Rotates a refresh token (RFC 9700 §4.14.2): the presented one is spent and a new pair issued.
+ * A retry within the grace window (a client that lost the answer, or a racing twin) gets the same
+ * pair back; a later reuse means the token leaked, so the whole family is revoked.
+ */
+export async function refreshTokenGrant(
+  deps: Deps,
+  app: ApplicationRow,
+  params: { refresh_token?: string | undefined; scope?: string | undefined },
+): Promise<TokenResponse> {
+  if (!params.refresh_token) throw missingParameter('refresh_token');
+  const presented = params.refresh_token;
+  const refreshHash = hashSecret(presented);
+  const outcome = await deps.db.transaction(async (tx): Promise<TokenResponse | 'invalid' | 'scope'> => {
+    const now = deps.clock();
+    const old = await findTokenByRefreshHash(tx, refreshHash);
+    if (!old || old.applicationId !== app.id || old.revokedAt || !old.refreshExpiresAt || old.refreshExpiresAt <= now) return 'invalid';
+    const scopes = params.scope ? parseScopes(params.scope) : old.scopes;
+    if (!scopes || scopes.length === 0 || !coversAll(old.scopes, scopes)) return 'scope';
+
+    if (!old.refreshedAt) {
+      const next = await issue(deps, tx, { app, userId: old.userId, scopes, familyId: old.familyId ?? old.id, withRefresh: true });
+      if (await spendRefreshToken(tx, old.id, now, sealWithSecret(presented, JSON.stringify(next.response)))) {
+        await recordEvent(deps, tx, { event: 'token.refreshed', clientId: app.clientId, userId: old.userId, detail: { scopes } });
+        return next.response;
+      }
+      // Another request spent it between our read and our update; fall through with its result.
+      // Our own new token must not survive: this transaction rolls back below by throwing.
+      throw new RetryAfterRace();
+    }
+    return reuse(tx, old.id, old.familyId ?? old.id, now);
+  }).catch(async (err) => {
+    if (!(err instanceof RetryAfterRace)) throw err;
+    return deps.db.transaction(async (tx) => {
+      const old = await findTokenByRefreshHash(tx, refreshHash);
+      return old ? reuse(tx, old.id, old.familyId ?? old.id, deps.clock()) : ('invalid' as const);
+    });
+  });
+  if (outcome === 'invalid') throw invalidGrant();
+  if (outcome === 'scope') throw invalidScope();
+  return outcome;
+
+  async function reuse(tx: Queryable, id: number, familyId: number, now: Date): Promise<TokenResponse | 'invalid'> {
+    const old = await findTokenByRefreshHash(tx, refreshHash);
+    const withinGrace = old?.refreshedAt && now.getTime() - old.refreshedAt.getTime() <= deps.config.refreshReuseGrace * 1000;
+    const pair = withinGrace && !old.revokedAt && old.refreshedPair ? openWithSecret(presented, old.refreshedPair) : undefined;
+    if (pair) return JSON.parse(pair) as TokenResponse;
+    const revoked = await revokeFamily(tx, familyId, now);
+    await revokeToken(tx, id, now);
+    await recordEvent(deps, tx, { event: 'refresh_token.replayed', clientId: app.clientId, userId: old?.userId, detail: { revoked_tokens: revoked } });
+    return 'invalid';
+  }
+}
+
+class RetryAfterRace extends Error {}
+
+/**
+ * RFC 7009 with Mastodon's answers: the token's own client revokes it; unknown tokens are fine
+ * (200); another client's token is refused. Revoking a refresh token revokes its whole family.
+ */
+export async function revoke(deps: Deps, app: ApplicationRow, token: string | undefined): Promise<void> {
+  if (!token) return;
+  const hash = hashSecret(token);
+  await deps.db.transaction(async (tx) => {
+    const row = await findTokenByAnyHash(tx, hash);
+    if (!row) return;
+    if (row.applicationId !== app.id) throw new OAuthError('unauthorized_client', describe.unauthorized_client, 403);
+    if (row.revokedAt) return;
+    const now = deps.clock();
+    await revokeToken(tx, row.id, now);
+    // the hash matched the refresh token, not the access token: end the whole family
+    if (row.familyId !== null && (await findTokenByRefreshHash(tx, hash))) await revokeFamily(tx, row.familyId, now);
+    await recordEvent(deps, tx, { event: 'token.revoked', clientId: app.clientId, userId: row.userId });
+  });
+}
+
+/** RFC 7662: what the caller may know about a token; `{active: false}` for anything else. */
+export async function introspect(deps: Deps, app: ApplicationRow, token: string | undefined): Promise<Record<string, unknown>> {
+  if (!token) return { active: false };
+  const row = await findLiveTokenWithOwner(deps.db, hashSecret(token), deps.clock());
+  if (!row || (!app.resourceServer && row.applicationId !== app.id)) return { active: false };
+  return {
+    active: true,
+    scope: row.scopes.join(' '),
+    client_id: row.clientId,
+    token_type: 'Bearer',
+    iat: Math.floor(row.createdAt.getTime() / 1000),
+    ...(row.expiresAt ? { exp: Math.floor(row.expiresAt.getTime() / 1000) } : {}),
+    ...(row.userId !== null ? { sub: String(row.userId), username: row.username } : {}),
+    iss: deps.config.issuer,
+  };
+}
+
+/** The live token behind an `Authorization: Bearer` header, or 401. */
+export async function checkBearer(deps: Pick<Deps, 'db' | 'clock'>, token: string | undefined): Promise<TokenWithOwner> {
+  if (!token) throw invalidToken();
+  const row = await findLiveTokenWithOwner(deps.db, hashSecret(token), deps.clock());
+  if (!row) throw invalidToken();
+  return row;
+}

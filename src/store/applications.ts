@@ -1,0 +1,64 @@
+import type { Queryable } from '../db/database.js';
+
+export interface ApplicationRow {
+  id: number;
+  clientId: string;
+  clientSecretHash: string;
+  name: string;
+  website: string | null;
+  redirectUris: string[];
+  scopes: string[];
+  resourceServer: boolean;
+  createdAt: Date;
+}
+
+const COLUMNS = `id, client_id AS "clientId", client_secret_hash AS "clientSecretHash", name, website,
+  redirect_uris AS "redirectUris", scopes, resource_server AS "resourceServer", created_at AS "createdAt"`;
+
+export async function insertApplication(
+  q: Queryable,
+  app: Omit<ApplicationRow, 'id'>,
+): Promise<ApplicationRow> {
+  const [row] = await q.query<ApplicationRow>(
+    `INSERT INTO applications (client_id, client_secret_hash, name, website, redirect_uris, scopes, resource_server, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+    [app.clientId, app.clientSecretHash, app.name, app.website, app.redirectUris, app.scopes, app.resourceServer, app.createdAt],
+  );
+  return row!;
+}
+
+export async function findApplicationByClientId(q: Queryable, clientId: string): Promise<ApplicationRow | undefined> {
+  const [row] = await q.query<ApplicationRow>(`SELECT ${COLUMNS} FROM applications WHERE client_id = $1`, [clientId]);
+  return row;
+}
+
+export async function findApplicationById(q: Queryable, id: number): Promise<ApplicationRow | undefined> {
+  const [row] = await q.query<ApplicationRow>(`SELECT ${COLUMNS} FROM applications WHERE id = $1`, [id]);
+  return row;
+}
+
+export async function listApplications(q: Queryable): Promise<ApplicationRow[]> {
+  return q.query<ApplicationRow>(`SELECT ${COLUMNS} FROM applications ORDER BY id`);
+}
+
+/** Deletes the app; its codes and tokens go with it (ON DELETE CASCADE). */
+export async function deleteApplication(q: Queryable, clientId: string): Promise<boolean> {
+  const rows = await q.query(`DELETE FROM applications WHERE client_id = $1 RETURNING id`, [clientId]);
+  return rows.length > 0;
+}
+
+/** Records the first time an app was given a token; later calls change nothing. */
+export async function markApplicationUsed(q: Queryable, id: number, now: Date): Promise<void> {
+  await q.query(`UPDATE applications SET first_used_at = $2 WHERE id = $1 AND first_used_at IS NULL`, [id, now]);
+}
+
+/** Deletes up to `limit` apps registered before `before` that never got a token. */
+export async function deleteUnusedApplications(q: Queryable, before: Date, limit: number): Promise<number> {
+  const rows = await q.query(
+    `DELETE FROM applications WHERE id IN (
+       SELECT id FROM applications WHERE first_used_at IS NULL AND created_at < $1 LIMIT $2)
+     RETURNING id`,
+    [before, limit],
+  );
+  return rows.length;
+}

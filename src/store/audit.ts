@@ -1,0 +1,60 @@
+import type { Queryable } from '../db/database.js';
+
+export interface AuditEvent {
+  event: string;
+  clientId?: string | null;
+  userId?: number | null;
+  username?: string | null;
+  address?: string | null;
+  detail?: Record<string, unknown> | null;
+}
+
+export interface AuditRow extends AuditEvent {
+  id: number;
+  at: Date;
+}
+
+export async function insertAuditEvent(q: Queryable, at: Date, e: AuditEvent): Promise<void> {
+  await q.query(
+    `INSERT INTO audit_events (at, event, client_id, user_id, username, address, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [at, e.event, e.clientId ?? null, e.userId ?? null, e.username ?? null, e.address ?? null, e.detail ? JSON.stringify(e.detail) : null],
+  );
+}
+
+export async function listAuditEvents(
+  q: Queryable,
+  filter: { username?: string; clientId?: string; since?: Date; limit: number },
+): Promise<AuditRow[]> {
+  return q.query<AuditRow>(
+    `SELECT id, at, event, client_id AS "clientId", user_id AS "userId", username, address, detail
+     FROM audit_events
+     WHERE ($1::text IS NULL OR lower(username) = lower($1))
+       AND ($2::text IS NULL OR client_id = $2)
+       AND ($3::timestamptz IS NULL OR at >= $3)
+     ORDER BY at DESC, id DESC LIMIT $4`,
+    [filter.username ?? null, filter.clientId ?? null, filter.since ?? null, filter.limit],
+  );
+}
+
+/** Failed sign-ins since `since` for one account name and for one address. */
+export async function countFailedSignIns(
+  q: Queryable,
+  username: string,
+  address: string,
+  since: Date,
+): Promise<{ byAccount: number; byAddress: number }> {
+  const [row] = await q.query<{ byAccount: number; byAddress: number }>(
+    `SELECT (SELECT count(*)::int FROM audit_events WHERE event = 'sign_in.failed' AND lower(username) = lower($1) AND at > $3) AS "byAccount",
+            (SELECT count(*)::int FROM audit_events WHERE event = 'sign_in.failed' AND address = $2 AND at > $3) AS "byAddress"`,
+    [username, address, since],
+  );
+  return row!;
+}
+
+export async function deleteAuditEventsBefore(q: Queryable, before: Date, limit: number): Promise<number> {
+  const rows = await q.query(
+    `DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE at < $1 LIMIT $2) RETURNING id`,
+    [before, limit],
+  );
+  return rows.length;
+}

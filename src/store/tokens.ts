@@ -1,0 +1,177 @@
+import type { Queryable } from '../db/database.js';
+
+export interface TokenRow {
+  id: number;
+  applicationId: number;
+  userId: number | null;
+  scopes: string[];
+  familyId: number | null;
+  createdAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  refreshExpiresAt: Date | null;
+  refreshedAt: Date | null;
+  refreshedPair: string | null;
+}
+
+export interface NewToken {
+  tokenHash: string;
+  applicationId: number;
+  userId: number | null;
+  scopes: string[];
+  familyId: number | null;
+  createdAt: Date;
+  expiresAt: Date | null;
+  refreshTokenHash: string | null;
+  refreshExpiresAt: Date | null;
+}
+
+const COLUMNS = `t.id, t.application_id AS "applicationId", t.user_id AS "userId", t.scopes, t.family_id AS "familyId",
+  t.created_at AS "createdAt", t.expires_at AS "expiresAt", t.revoked_at AS "revokedAt",
+  t.refresh_expires_at AS "refreshExpiresAt", t.refreshed_at AS "refreshedAt", t.refreshed_pair AS "refreshedPair"`;
+
+export async function insertToken(q: Queryable, token: NewToken): Promise<number> {
+  const [row] = await q.query<{ id: number }>(
+    `INSERT INTO access_tokens (token_hash, application_id, user_id, scopes, family_id, created_at, expires_at, refresh_token_hash, refresh_expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+    [token.tokenHash, token.applicationId, token.userId, token.scopes, token.familyId, token.createdAt, token.expiresAt, token.refreshTokenHash, token.refreshExpiresAt],
+  );
+  return row!.id;
+}
+
+/** A token that is neither revoked nor expired at `now`, or undefined. */
+export async function findLiveToken(q: Queryable, tokenHash: string, now: Date): Promise<TokenRow | undefined> {
+  const [row] = await q.query<TokenRow>(
+    `SELECT ${COLUMNS} FROM access_tokens t
+     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)`,
+    [tokenHash, now],
+  );
+  return row;
+}
+
+/** Any token, live or not, by its access token or refresh token hash. */
+export async function findTokenByAnyHash(q: Queryable, hash: string): Promise<TokenRow | undefined> {
+  const [row] = await q.query<TokenRow>(
+    `SELECT ${COLUMNS} FROM access_tokens t WHERE t.token_hash = $1
+     UNION ALL SELECT ${COLUMNS} FROM access_tokens t WHERE t.refresh_token_hash = $1 LIMIT 1`,
+    [hash],
+  );
+  return row;
+}
+
+export async function findTokenByRefreshHash(q: Queryable, refreshHash: string): Promise<TokenRow | undefined> {
+  const [row] = await q.query<TokenRow>(`SELECT ${COLUMNS} FROM access_tokens t WHERE t.refresh_token_hash = $1`, [refreshHash]);
+  return row;
+}
+
+/**
+ * Spends a refresh token: of several racing callers exactly one gets true. The encrypted pair
+ * it was exchanged for is stored with it so that a retry within the grace window can get it back.
+ */
+export async function spendRefreshToken(q: Queryable, id: number, now: Date, encryptedPair: string): Promise<boolean> {
+  const rows = await q.query(
+    `UPDATE access_tokens SET refreshed_at = $2, refreshed_pair = $3
+     WHERE id = $1 AND refreshed_at IS NULL AND revoked_at IS NULL AND refresh_expires_at > $2 RETURNING id`,
+    [id, now, encryptedPair],
+  );
+  return rows.length > 0;
+}
+
+export async function revokeToken(q: Queryable, id: number, now: Date): Promise<void> {
+  await q.query(`UPDATE access_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, [id, now]);
+}
+
+/** Revokes every token of one family (all descend from one authorization). */
+export async function revokeFamily(q: Queryable, familyId: number, now: Date): Promise<number> {
+  const rows = await q.query(
+    `UPDATE access_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL RETURNING id`,
+    [familyId, now],
+  );
+  return rows.length;
+}
+
+/** Revokes every token one user holds for one app. */
+export async function revokeUserApplicationTokens(q: Queryable, userId: number, applicationId: number, now: Date): Promise<number> {
+  const rows = await q.query(
+    `UPDATE access_tokens SET revoked_at = $3 WHERE user_id = $1 AND application_id = $2 AND revoked_at IS NULL RETURNING id`,
+    [userId, applicationId, now],
+  );
+  return rows.length;
+}
+
+/** Scope sets of the user's live tokens for one app (for remembered consent). */
+export async function liveScopeSets(q: Queryable, userId: number, applicationId: number, now: Date): Promise<string[][]> {
+  const rows = await q.query<{ scopes: string[] }>(
+    `SELECT scopes FROM access_tokens
+     WHERE user_id = $1 AND application_id = $2 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $3)`,
+    [userId, applicationId, now],
+  );
+  return rows.map((r) => r.scopes);
+}
+
+export interface GrantSummary {
+  applicationId: number;
+  clientId: string;
+  name: string;
+  website: string | null;
+  scopes: string[];
+  firstAuthorizedAt: Date;
+  lastAuthorizedAt: Date;
+}
+
+/** The apps a user holds live tokens for, with the union of granted scopes. */
+export async function listUserGrants(q: Queryable, userId: number, now: Date): Promise<GrantSummary[]> {
+  return q.query<GrantSummary>(
+    `SELECT a.id AS "applicationId", a.client_id AS "clientId", a.name, a.website,
+            array_agg(DISTINCT s.scope ORDER BY s.scope) AS scopes,
+            min(t.created_at) AS "firstAuthorizedAt", max(t.created_at) AS "lastAuthorizedAt"
+     FROM access_tokens t JOIN applications a ON a.id = t.application_id
+     CROSS JOIN LATERAL unnest(t.scopes) AS s(scope)
+     WHERE t.user_id = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)
+     GROUP BY a.id ORDER BY a.name, a.id`,
+    [userId, now],
+  );
+}
+
+/**
+ * Deletes up to `limit` tokens that can never be used again: revoked, or past both their
+ * access and refresh expiry, before `before`.
+ */
+export async function deleteDeadTokens(q: Queryable, before: Date, limit: number): Promise<number> {
+  const rows = await q.query(
+    `DELETE FROM access_tokens WHERE id IN (
+       SELECT id FROM access_tokens
+       WHERE revoked_at < $1
+          OR (expires_at < $1 AND (refresh_expires_at IS NULL OR refresh_expires_at < $1))
+       LIMIT $2)
+     RETURNING id`,
+    [before, limit],
+  );
+  return rows.length;
+}
+
+export interface TokenWithOwner extends TokenRow {
+  clientId: string;
+  appName: string;
+  appWebsite: string | null;
+  appRedirectUris: string[];
+  appScopes: string[];
+  username: string | null;
+  displayName: string | null;
+  userCreatedAt: Date | null;
+}
+
+/** A live token with its app and user, in one round trip (the bearer-check hot path). */
+export async function findLiveTokenWithOwner(q: Queryable, tokenHash: string, now: Date): Promise<TokenWithOwner | undefined> {
+  const [row] = await q.query<TokenWithOwner>(
+    `SELECT ${COLUMNS}, a.client_id AS "clientId", a.name AS "appName", a.website AS "appWebsite",
+            a.redirect_uris AS "appRedirectUris", a.scopes AS "appScopes",
+            u.username, u.display_name AS "displayName", u.created_at AS "userCreatedAt"
+     FROM access_tokens t
+     JOIN applications a ON a.id = t.application_id
+     LEFT JOIN users u ON u.id = t.user_id
+     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)`,
+    [tokenHash, now],
+  );
+  return row;
+}

@@ -1,0 +1,35 @@
+// Runs the whole suite with node's test runner: against PGlite by default, against a Postgres
+// server when DATABASE_URL or TEST_DATABASE_URL is set (each test file makes its own database there).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const serverUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
+const env = { ...process.env, TEST_DATABASE_URL: serverUrl ?? '', DATABASE_URL: '' };
+const list = (dir) => readdirSync(join(root, dir)).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(dir, f));
+
+// Tests that need several connections or processes on one server run only against a real server.
+const files = [...list('test'), ...(serverUrl ? list('test/postgres') : [])];
+const only = process.argv.slice(2);
+const selected = only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
+
+let template;
+if (!serverUrl) {
+  // Initialising PGlite takes seconds; do it once and let every test file copy the folder.
+  template = join(root, '.test-tmp', `pglite-template-${process.pid}`);
+  mkdirSync(template, { recursive: true });
+  const made = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test/support/make-template.ts'), template], { stdio: 'inherit', cwd: root });
+  if (made.status !== 0) process.exit(made.status ?? 1);
+  env.DOORMAN_PGLITE_TEMPLATE = template;
+}
+
+console.log(`doorman tests: ${selected.length} files against ${serverUrl ? 'Postgres' : 'PGlite'}`);
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...selected],
+  { stdio: 'inherit', cwd: root, env },
+);
+if (template) rmSync(template, { recursive: true, force: true });
+process.exit(result.status ?? 1);

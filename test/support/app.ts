@@ -1,0 +1,165 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import pino from 'pino';
+import { createUser } from '../../src/accounts/users.js';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import type { Deps } from '../../src/deps.js';
+import { ScopeCatalog } from '../../src/oauth/scopes.js';
+import { testDatabase, type TestDatabase } from './database.js';
+
+/** A clock tests can move: expiry is checked without sleeping. */
+export class TestClock {
+  private offsetMs = 0;
+  now = (): Date => new Date(Date.now() + this.offsetMs);
+  advance(seconds: number): void {
+    this.offsetMs += seconds * 1000;
+  }
+}
+
+export interface TestContext {
+  app: FastifyInstance;
+  deps: Deps;
+  clock: TestClock;
+  database: TestDatabase;
+  close(): Promise<void>;
+}
+
+/** Settings as environment variables, e.g. { ACCESS_TOKEN_TTL: '3600' }. Rate limits are off unless asked for. */
+export async function testApp(env: Record<string, string> = {}): Promise<TestContext> {
+  const database = await testDatabase();
+  const clock = new TestClock();
+  const config = loadConfig({ RATE_LIMIT: 'off', ISSUER: 'http://doorman.test', LOG_LEVEL: 'silent', ...env });
+  const deps: Deps = { db: database.db, config, clock: clock.now, scopes: new ScopeCatalog(config.extraScopes), log: pino({ level: 'silent' }) };
+  const app = await buildApp(deps);
+  await app.ready();
+  return {
+    app,
+    deps,
+    clock,
+    database,
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+export interface RegisteredApp {
+  id: string;
+  client_id: string;
+  client_secret: string;
+  redirect_uris: string[];
+  scopes: string[];
+}
+
+export async function registerApp(app: FastifyInstance, fields: Record<string, unknown> = {}): Promise<RegisteredApp> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/apps',
+    payload: { client_name: 'Test app', redirect_uris: 'https://client.example/cb', scopes: 'read write follow push profile', ...fields },
+  });
+  if (res.statusCode !== 200) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
+  return res.json();
+}
+
+export async function makeUser(deps: Deps, username = 'alice', password = 'correct horse battery staple') {
+  const user = await createUser(deps, { username, email: `${username}@example.com`, password });
+  return { user, username, password };
+}
+
+/** Cookies from a response, as a header value to send back. */
+export function cookiesOf(res: LightMyRequestResponse, jar: Record<string, string> = {}): Record<string, string> {
+  for (const c of res.cookies) {
+    if (c.value === '' || (c.maxAge !== undefined && c.maxAge <= 0)) delete jar[c.name];
+    else jar[c.name] = c.value;
+  }
+  return jar;
+}
+
+export const cookieHeader = (jar: Record<string, string>) => Object.entries(jar).map(([k, v]) => `${k}=${v}`).join('; ');
+
+/** The hidden CSRF token of a rendered form. */
+export function csrfOf(html: string): string {
+  const m = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!m) throw new Error('no CSRF token on the page');
+  return m[1]!;
+}
+
+/** Signs in through the real form; returns the cookie jar. */
+export async function signIn(app: FastifyInstance, username: string, password: string): Promise<Record<string, string>> {
+  const form = await app.inject({ method: 'GET', url: '/auth/sign_in' });
+  const jar = cookiesOf(form);
+  const res = await app.inject({
+    method: 'POST',
+    url: '/auth/sign_in',
+    headers: { cookie: cookieHeader(jar) },
+    payload: { username, password, _csrf: csrfOf(form.body) },
+  });
+  if (res.statusCode !== 303) throw new Error(`sign-in failed: ${res.statusCode}`);
+  return cookiesOf(res, jar);
+}
+
+export function pkcePair(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+export interface AuthorizeOptions {
+  redirectUri?: string;
+  scope?: string;
+  state?: string;
+  challenge?: string;
+}
+
+/** GET /oauth/authorize as the signed-in user, then press Authorize; returns the code. */
+export async function authorize(app: FastifyInstance, client: RegisteredApp, jar: Record<string, string>, opts: AuthorizeOptions = {}): Promise<string> {
+  const query = new URLSearchParams({ response_type: 'code', client_id: client.client_id, redirect_uri: opts.redirectUri ?? client.redirect_uris[0]! });
+  if (opts.scope) query.set('scope', opts.scope);
+  if (opts.state) query.set('state', opts.state);
+  if (opts.challenge) query.set('code_challenge', opts.challenge), query.set('code_challenge_method', 'S256');
+  const page = await app.inject({ method: 'GET', url: `/oauth/authorize?${query}`, headers: { cookie: cookieHeader(jar) } });
+  let location: string | undefined;
+  if (page.statusCode === 302) {
+    location = page.headers.location as string; // remembered consent
+  } else {
+    if (page.statusCode !== 200) throw new Error(`authorize page: ${page.statusCode} ${page.body}`);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/oauth/authorize',
+      headers: { cookie: cookieHeader(cookiesOf(page, jar)) },
+      payload: { ...Object.fromEntries(query), decision: 'authorize', _csrf: csrfOf(page.body) },
+    });
+    if (res.statusCode !== 302) throw new Error(`authorize: ${res.statusCode} ${res.body}`);
+    location = res.headers.location as string;
+  }
+  const code = new URL(location).searchParams.get('code');
+  if (!code) throw new Error(`no code in ${location}`);
+  return code;
+}
+
+export async function exchangeCode(app: FastifyInstance, client: RegisteredApp, code: string, extra: Record<string, string> = {}) {
+  return app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    payload: {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: client.redirect_uris[0],
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+      ...extra,
+    },
+  });
+}
+
+/** A whole flow: user, app, sign-in, consent, token. */
+export async function userToken(ctx: TestContext, opts: { scope?: string; username?: string } = {}) {
+  const client = await registerApp(ctx.app);
+  const { username, password, user } = await makeUser(ctx.deps, opts.username ?? 'alice');
+  const jar = await signIn(ctx.app, username, password);
+  const code = await authorize(ctx.app, client, jar, { scope: opts.scope ?? 'read write' });
+  const res = await exchangeCode(ctx.app, client, code);
+  if (res.statusCode !== 200) throw new Error(`token: ${res.statusCode} ${res.body}`);
+  return { client, user, jar, token: res.json() as { access_token: string; scope: string; refresh_token?: string } };
+}
