@@ -24,7 +24,8 @@ let a: DoormanProcess, b: DoormanProcess, c: DoormanProcess;
 before(async () => {
   database = await emptyDatabase();
   // All three start at once against an empty database, so they all try to migrate together.
-  [a, b, c] = await Promise.all([0, 1, 2].map(() => startDoorman({ DATABASE_URL: database.url! })));
+  const started = await Promise.all([0, 1, 2].map(() => startDoorman({ DATABASE_URL: database.url! })));
+  [a, b, c] = started as [DoormanProcess, DoormanProcess, DoormanProcess];
   db = await database.open();
   await createUser({ db, clock: () => new Date() }, { username: 'alice', email: 'alice@example.com', password: 'correct horse battery staple' });
 });
