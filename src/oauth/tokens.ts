@@ -150,7 +150,7 @@ export async function refreshTokenGrant(
     const old = await findTokenByRefreshHash(tx, refreshHash);
     if (!old || old.applicationId !== app.id || old.revokedAt || !old.refreshExpiresAt || old.refreshExpiresAt <= now) return 'invalid';
     const scopes = params.scope ? parseScopes(params.scope) : old.scopes;
-    if (!scopes || scopes.length === 0 || !coversAll(old.scopes, scopes)) return 'scope';
+    if (!scopes || scopes.length === 0 || !coversAll(old.scopes, scopes) || !scopes.every((s) => deps.scopes.isKnown(s))) return 'scope';
 
     if (!old.refreshedAt) {
       const next = await issue(deps, tx, { app, userId: old.userId, scopes, familyId: old.familyId ?? old.id, withRefresh: true });
