@@ -11,6 +11,7 @@ import pino, { type Logger } from 'pino';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from './deps.js';
 import { installErrorHandlers } from './http/errors.js';
+import { installRateLimits } from './http/rate-limits.js';
 import { accountRoutes } from './http/routes/accounts.js';
 import { appsRoutes } from './http/routes/apps.js';
 import { authorizeRoutes } from './http/routes/authorize.js';
@@ -64,6 +65,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
   installErrorHandlers(app);
+  await installRateLimits(app, deps);
 
   // Form bodies: repeated keys become lists, at most 100 parameters.
   await app.register(formbody, { parser: (body) => parseQuery(body, '&', '=', { maxKeys: 100 }) });

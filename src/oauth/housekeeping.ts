@@ -3,10 +3,12 @@ import type { Deps } from '../deps.js';
 import { deleteUnusedApplications } from '../store/applications.js';
 import { deleteAuditEventsBefore } from '../store/audit.js';
 import { deleteExpiredCodes } from '../store/codes.js';
+import { deleteRateLimitWindowsBefore } from '../store/rate-limits.js';
 import { deleteExpiredSessions } from '../store/sessions.js';
 import { deleteDeadTokens } from '../store/tokens.js';
 
-const DAY = 24 * 3600 * 1000;
+const HOUR = 3600 * 1000;
+const DAY = 24 * HOUR;
 const BATCH = 1000;
 /** Every Doorman process sharing a database takes this lock; one prunes, the rest skip the round. */
 const HOUSEKEEPING_LOCK = 727_002;
@@ -22,7 +24,7 @@ export interface PruneSettings {
 
 export const DEFAULT_PRUNE: PruneSettings = { keepDeadFor: DAY, unusedAppsAfter: 30 * DAY, auditFor: 90 * DAY };
 
-export type PruneCounts = Record<'codes' | 'tokens' | 'sessions' | 'applications' | 'auditEvents', number>;
+export type PruneCounts = Record<'codes' | 'tokens' | 'sessions' | 'applications' | 'auditEvents' | 'rateLimits', number>;
 
 /**
  * Deletes what can never be used again, in batches so no statement holds locks for long. Each batch
@@ -32,13 +34,15 @@ export type PruneCounts = Record<'codes' | 'tokens' | 'sessions' | 'applications
 export async function prune(deps: Pick<Deps, 'db' | 'clock'>, settings: PruneSettings = DEFAULT_PRUNE): Promise<PruneCounts | undefined> {
   const now = deps.clock().getTime();
   const dead = new Date(now - settings.keepDeadFor);
-  const counts: PruneCounts = { codes: 0, tokens: 0, sessions: 0, applications: 0, auditEvents: 0 };
+  const counts: PruneCounts = { codes: 0, tokens: 0, sessions: 0, applications: 0, auditEvents: 0, rateLimits: 0 };
   const steps: [keyof PruneCounts, (q: Queryable) => Promise<number>][] = [
     ['codes', (q) => deleteExpiredCodes(q, dead, BATCH)],
     ['tokens', (q) => deleteDeadTokens(q, dead, BATCH)],
     ['sessions', (q) => deleteExpiredSessions(q, new Date(now), BATCH)],
     ['applications', (q) => deleteUnusedApplications(q, new Date(now - settings.unusedAppsAfter), BATCH)],
     ['auditEvents', (q) => deleteAuditEventsBefore(q, new Date(now - settings.auditFor), BATCH)],
+    // rate-limit windows last 15 minutes at most: one that began an hour ago is over
+    ['rateLimits', (q) => deleteRateLimitWindowsBefore(q, new Date(now - HOUR), BATCH)],
   ];
   for (const [key, step] of steps) {
     for (let deleted = BATCH; deleted === BATCH; ) {

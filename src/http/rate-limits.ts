@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import rateLimit, { normalizeIP, type FastifyRateLimitStore, type RateLimitOptions } from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Redis } from 'ioredis';
+import type { Deps } from '../deps.js';
+import { OAuthError } from '../errors.js';
+import { countRequest } from '../store/rate-limits.js';
+import { clientCredentials } from './client-auth.js';
+
+const MINUTE = 60_000;
+
+/** The answer past any limit; the error handler turns it into JSON or the 429 page. */
+const tooManyRequests = () => new OAuthError('Too many requests', undefined, 429);
+
+/** `request.ip`, with IPv6 addresses folded to their /64 (one host usually holds a whole /64). */
+const address = (request: FastifyRequest) => normalizeIP(request.ip);
+
+/**
+ * The client a token, revoke or introspection request speaks for (body or HTTP Basic), whether or
+ * not its credentials are right: one client's flood must not lock out another client on the same
+ * address. Long ids are hashed so that junk cannot make long keys.
+ */
+function clientAndAddress(request: FastifyRequest): string {
+  let clientId = '';
+  try {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const sent = Array.isArray(body.client_id) ? body.client_id[0] : body.client_id;
+    const credentials = clientCredentials(request, { client_id: typeof sent === 'string' ? sent : undefined });
+    clientId = credentials.basic?.clientId ?? credentials.body.clientId ?? '';
+  } catch {
+    // a malformed Basic header or body: the endpoint itself answers 400; count it under no client
+  }
+  if (clientId.length > 64) clientId = createHash('sha256').update(clientId).digest('base64url');
+  return `${clientId}|${address(request)}`;
+}
+
+/**
+ * The limited routes (SPEC §1 and §3). Token endpoints count after the body is parsed, since the
+ * key holds the client id; the others count before, so a flood costs no body parsing.
+ * Sign-in failures are also throttled per account and per address in accounts/sessions.ts; the
+ * request limit here (10× the failure limit per address) bounds what a flood costs beyond that:
+ * a password hash or an audit row per attempt.
+ */
+function limitsOf(config: Deps['config']['rateLimit']): Record<string, RateLimitOptions> {
+  const token: RateLimitOptions = { max: config.token, timeWindow: MINUTE, hook: 'preValidation', keyGenerator: clientAndAddress };
+  return {
+    'POST /oauth/token': token,
+    'POST /oauth/revoke': token,
+    'POST /oauth/introspect': token,
+    'POST /api/v1/apps': { max: config.apps, timeWindow: 10 * MINUTE, hook: 'onRequest', keyGenerator: address },
+    'POST /auth/sign_in': { max: config.signIn * 10, timeWindow: 15 * MINUTE, hook: 'onRequest', keyGenerator: address },
+  };
+}
+
+/**
+ * A store over the `rate_limits` table, so that every process on one database (Postgres, or PGlite
+ * in one process) counts together. Built per app so it counts with the app's database and clock.
+ */
+function databaseStore(deps: Pick<Deps, 'db' | 'clock' | 'log'>) {
+  return class DatabaseRateLimitStore implements FastifyRateLimitStore {
+    constructor(
+      _options: unknown,
+      private readonly prefix = '',
+    ) {}
+
+    incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number): void {
+      const now = deps.clock();
+      countRequest(deps.db, this.prefix + key, now, timeWindow).then(
+        ({ count, windowStart }) => {
+          const left = windowStart.getTime() + timeWindow - now.getTime();
+          callback(null, { current: count, ttl: Math.min(Math.max(left, 0), timeWindow) });
+        },
+        (err: unknown) => {
+          deps.log.warn({ err }, 'rate-limit store failed; request let through');
+          callback(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    }
+
+    // The plugin hands over the route's merged limit options, with the route itself as routeInfo.
+    child(options: Parameters<FastifyRateLimitStore['child']>[0]): FastifyRateLimitStore {
+      const route = (options as { routeInfo?: { method: unknown; url: string } }).routeInfo ?? options;
+      return new DatabaseRateLimitStore(undefined, `${String(route.method)} ${route.url} `);
+    }
+  };
+}
+
+/**
+ * Installs the rate limits on `app`; call it before any route is registered. With REDIS_URL the
+ * counters live in Redis, under a name space per issuer (deployments sharing one Redis stay apart);
+ * without it, in the database. A store that fails lets requests through: a limiter outage must not
+ * become a login outage.
+ */
+export async function installRateLimits(app: FastifyInstance, deps: Deps): Promise<void> {
+  const { config } = deps;
+  if (!config.rateLimit.enabled) return;
+  const limits = limitsOf(config.rateLimit);
+  // Runs before the plugin's own onRoute hook (added below), which reads config.rateLimit.
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      const limit = limits[`${method} ${route.url}`];
+      if (limit) route.config = { ...route.config, rateLimit: limit };
+    }
+  });
+
+  let redis: Redis | undefined;
+  if (config.redisUrl) {
+    redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 1000, connectTimeout: 2000 });
+    redis.on('error', (err) => deps.log.warn({ err }, 'rate-limit store (Redis) failed; requests let through'));
+    app.addHook('onClose', async () => void redis!.disconnect());
+  }
+  await app.register(rateLimit, {
+    global: false,
+    skipOnError: true,
+    errorResponseBuilder: tooManyRequests,
+    ...(redis ? { redis, nameSpace: `doorman:${config.issuer}:rate-limit:` } : { store: databaseStore(deps) }),
+  });
+}

@@ -1,0 +1,31 @@
+import type { Queryable } from '../db/database.js';
+
+export interface RateLimitWindow {
+  count: number;
+  windowStart: Date;
+}
+
+/**
+ * Counts one request for `key` in one statement, so processes sharing the database count together:
+ * a key whose window is over (or that has none) starts a new window at `now` with count 1.
+ */
+export async function countRequest(q: Queryable, key: string, now: Date, windowMs: number): Promise<RateLimitWindow> {
+  const [row] = await q.query<RateLimitWindow>(
+    `INSERT INTO rate_limits AS r (key, window_start, count) VALUES ($1, $2, 1)
+     ON CONFLICT (key) DO UPDATE SET
+       count = CASE WHEN r.window_start <= $3 THEN 1 ELSE r.count + 1 END,
+       window_start = CASE WHEN r.window_start <= $3 THEN $2 ELSE r.window_start END
+     RETURNING count, window_start AS "windowStart"`,
+    [key, now, new Date(now.getTime() - windowMs)],
+  );
+  return row!;
+}
+
+/** Deletes up to `limit` windows that started before `before`. */
+export async function deleteRateLimitWindowsBefore(q: Queryable, before: Date, limit: number): Promise<number> {
+  const rows = await q.query(
+    `DELETE FROM rate_limits WHERE key IN (SELECT key FROM rate_limits WHERE window_start < $1 LIMIT $2) RETURNING key`,
+    [before, limit],
+  );
+  return rows.length;
+}
