@@ -81,22 +81,33 @@ export async function revokeToken(q: Queryable, id: number, now: Date): Promise<
   await q.query(`UPDATE access_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, [id, now]);
 }
 
+/**
+ * Runs a revoking UPDATE until a pass finds nothing left. Under READ COMMITTED, a pass that waited
+ * for a concurrent refresh (which had locked a row of the set to spend it) cannot see the token
+ * that refresh inserted; the next pass, with a snapshot taken after that commit, can. So stop only
+ * at a pass that finds nothing left to revoke.
+ */
+async function revokeUntilNone(q: Queryable, sql: string, params: unknown[]): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const revoked = (await q.query(sql, params)).length;
+    if (revoked === 0) return total;
+    total += revoked;
+  }
+}
+
 /** Revokes every token of one family (all descend from one authorization). */
 export async function revokeFamily(q: Queryable, familyId: number, now: Date): Promise<number> {
-  const rows = await q.query(
-    `UPDATE access_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL RETURNING id`,
-    [familyId, now],
-  );
-  return rows.length;
+  return revokeUntilNone(q, `UPDATE access_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL RETURNING id`, [familyId, now]);
 }
 
 /** Revokes every token one user holds for one app. */
 export async function revokeUserApplicationTokens(q: Queryable, userId: number, applicationId: number, now: Date): Promise<number> {
-  const rows = await q.query(
+  return revokeUntilNone(
+    q,
     `UPDATE access_tokens SET revoked_at = $3 WHERE user_id = $1 AND application_id = $2 AND revoked_at IS NULL RETURNING id`,
     [userId, applicationId, now],
   );
-  return rows.length;
 }
 
 /** Scope sets of the user's live tokens for one app (for remembered consent). */
