@@ -49,6 +49,10 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
       run(async () => {
         const client = await pool.connect();
         let broken = false;
+        // A checked-out client whose connection dies between two queries emits 'error'; unheard,
+        // that would end the process. The next query fails and the client is discarded below.
+        const onError = () => (broken = true);
+        client.on('error', onError);
         try {
           await client.query('BEGIN');
           const result = await fn(on(client));
@@ -60,6 +64,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
           throw err;
         } finally {
           // A client whose connection broke must not go back into the pool.
+          client.off('error', onError);
           client.release(broken);
         }
       }),
