@@ -32,19 +32,21 @@ export async function signIn(
   input: { login: string; password: string; address: string },
 ): Promise<{ sessionId: string; user: UserRow }> {
   const now = deps.clock();
+  const user = await findUserByLogin(deps.db, input.login);
+  // Failures count against the account, not the string typed: its name and its e-mail are one account.
+  const account = user?.username ?? input.login;
   if (deps.config.rateLimit.enabled) {
     const limit = deps.config.rateLimit.signIn;
-    const failures = await countFailedSignIns(deps.db, input.login, input.address, new Date(now.getTime() - THROTTLE_WINDOW_MS));
+    const failures = await countFailedSignIns(deps.db, account, input.address, new Date(now.getTime() - THROTTLE_WINDOW_MS));
     if (failures.byAccount >= limit || failures.byAddress >= limit * 5) {
-      await recordEvent(deps, deps.db, { event: 'sign_in.throttled', username: input.login, address: input.address });
+      await recordEvent(deps, deps.db, { event: 'sign_in.throttled', username: account, address: input.address });
       throw new SignInThrottled(THROTTLE_WINDOW_MS / 1000);
     }
   }
-  const user = await findUserByLogin(deps.db, input.login);
   // Verify even for unknown names, so the answer takes as long either way.
   const ok = await verifyPassword(input.password, user?.passwordHash ?? DECOY_HASH);
   if (!user || !ok) {
-    await recordEvent(deps, deps.db, { event: 'sign_in.failed', username: input.login, userId: user?.id, address: input.address });
+    await recordEvent(deps, deps.db, { event: 'sign_in.failed', username: account, userId: user?.id, address: input.address });
     throw new SignInFailed();
   }
   const sessionId = randomToken();
