@@ -11,6 +11,7 @@ import pino, { type Logger } from 'pino';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from './deps.js';
 import { installErrorHandlers } from './http/errors.js';
+import { apiCors } from './http/cors.js';
 import { installRateLimits } from './http/rate-limits.js';
 import { accountRoutes } from './http/routes/accounts.js';
 import { appsRoutes } from './http/routes/apps.js';
@@ -85,7 +86,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
 
   // API routes answer browser-based clients from any origin; pages do not.
   await app.register(async (api) => {
-    await api.register(cors, { origin: '*', methods: ['GET', 'POST'], exposedHeaders: ['Retry-After'], maxAge: 600 });
+    await api.register(cors, apiCors);
     for (const routes of [healthRoutes, metadataRoutes, appsRoutes, tokenRoutes, accountRoutes]) await api.register(routes, { deps });
   });
   for (const routes of [signInRoutes, authorizeRoutes, authorizedApplicationsRoutes]) await app.register(routes, { deps });
