@@ -10,7 +10,7 @@ import { Eta } from 'eta';
 import pino, { type Logger } from 'pino';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from './deps.js';
-import { installErrorHandlers } from './http/errors.js';
+import { installErrorHandlers, markBodyRead } from './http/errors.js';
 import { apiCors } from './http/cors.js';
 import { installRateLimits } from './http/rate-limits.js';
 import { accountRoutes } from './http/routes/accounts.js';
@@ -71,6 +71,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // Form bodies: repeated keys become lists, at most 100 parameters.
   await app.register(formbody, { parser: (body) => parseQuery(body, '&', '=', { maxKeys: 100 }) });
   await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fields: 100, fieldSize: 8192, files: 0, parts: 100 } });
+  app.addHook('preValidation', markBodyRead);
   await app.register(cookie);
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',

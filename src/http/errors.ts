@@ -10,7 +10,7 @@ import { renderPage } from './pages.js';
  */
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler(async (err: FastifyError, request, reply) => {
-    const answer = toAnswer(err);
+    const answer = unreadBody(err, request) ? malformedBody() : toAnswer(err);
     if (answer.status >= 500 && !(err instanceof DatabaseUnavailableError)) request.log.error({ err }, 'unhandled error');
     else if (err instanceof DatabaseUnavailableError) request.log.warn({ err: err.cause }, 'database unavailable');
     if (answer.status === 401 && err instanceof OAuthError && err.code === 'invalid_client') {
@@ -23,6 +23,25 @@ export function installErrorHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler(async (request, reply) =>
     sendError(request, reply, 404, new OAuthError('not_found', `Nothing is served at ${request.method} ${request.url.split('?')[0]}.`, 404)),
   );
+}
+
+const readBodies = new WeakSet<FastifyRequest>();
+
+/**
+ * A preValidation hook registered after the body parsers: from here on the body has been read.
+ * The multipart parser (busboy) rejects a missing boundary or a truncated part with a bare Error and
+ * no status; before this point such an error is the client's malformed body, not a fault of ours.
+ */
+export async function markBodyRead(request: FastifyRequest): Promise<void> {
+  readBodies.add(request);
+}
+
+function unreadBody(err: FastifyError, request: FastifyRequest): boolean {
+  return err.statusCode === undefined && !(err instanceof OAuthError) && request.isMultipart?.() === true && !readBodies.has(request);
+}
+
+function malformedBody(): { status: number; error: OAuthError } {
+  return { status: 400, error: new OAuthError('invalid_request', 'The multipart body is malformed.', 400) };
 }
 
 function toAnswer(err: FastifyError): { status: number; error: OAuthError } {
