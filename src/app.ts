@@ -19,6 +19,7 @@ import { authorizeRoutes } from './http/routes/authorize.js';
 import { authorizedApplicationsRoutes } from './http/routes/authorized-applications.js';
 import { healthRoutes } from './http/routes/health.js';
 import { metadataRoutes } from './http/routes/metadata.js';
+import { openApiRoutes } from './http/routes/openapi.js';
 import { signInRoutes } from './http/routes/sign-in.js';
 import { tokenRoutes } from './http/routes/token.js';
 import { parse as parseQuery } from 'node:querystring';
@@ -88,7 +89,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // API routes answer browser-based clients from any origin; pages do not.
   await app.register(async (api) => {
     await api.register(cors, apiCors);
-    for (const routes of [healthRoutes, metadataRoutes, appsRoutes, tokenRoutes, accountRoutes]) await api.register(routes, { deps });
+    for (const routes of [healthRoutes, metadataRoutes, openApiRoutes, appsRoutes, tokenRoutes, accountRoutes]) await api.register(routes, { deps });
   });
   for (const routes of [signInRoutes, authorizeRoutes, authorizedApplicationsRoutes]) await app.register(routes, { deps });
 

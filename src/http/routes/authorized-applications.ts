@@ -5,6 +5,9 @@ import { listGrants, revokeGrant } from '../../oauth/grants.js';
 import { renderPage, sessionId } from '../pages.js';
 import { oauthParams, one } from '../params.js';
 
+/** The Revoke button's form. */
+export const revokeGrantShape = { client_id: one.optional(), _csrf: one.optional() };
+
 /** The signed-in user's apps, each with a Revoke button. */
 export async function authorizedApplicationsRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
   const config = { page: true };
@@ -19,7 +22,7 @@ export async function authorizedApplicationsRoutes(app: FastifyInstance, { deps 
   });
 
   app.post(PATH, { config, preHandler: app.csrfProtection }, async (request, reply) => {
-    const params = oauthParams(request, { client_id: one.optional(), _csrf: one.optional() });
+    const params = oauthParams(request, revokeGrantShape);
     const id = sessionId(request);
     const user = id ? await currentUser(deps, id) : undefined;
     if (!user) return reply.redirect(`/auth/sign_in?return_to=${encodeURIComponent(PATH)}`, 303);

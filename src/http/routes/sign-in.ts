@@ -5,6 +5,8 @@ import { localPath, renderPage, SESSION_COOKIE, sessionId } from '../pages.js';
 import { oauthParams, one } from '../params.js';
 
 export const signInShape = { username: one.optional(), password: one.optional(), return_to: one.optional(), _csrf: one.optional() };
+export const signInFormShape = { return_to: one.optional() };
+export const signOutShape = { return_to: one.optional(), _csrf: one.optional() };
 
 export async function signInRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
   const page = { page: true };
@@ -14,7 +16,7 @@ export async function signInRoutes(app: FastifyInstance, { deps }: { deps: Deps 
     renderPage(reply, 'sign-in', { title: 'Log in', returnTo: returnTo ?? '', username: extra.username ?? '', error: extra.error ?? '' });
 
   app.get('/auth/sign_in', { config: page }, async (request, reply) => {
-    const returnTo = localPath((request.query as Record<string, unknown>).return_to);
+    const returnTo = localPath(oauthParams(request, signInFormShape).return_to);
     return showForm(reply, returnTo);
   });
 
@@ -46,8 +48,8 @@ export async function signInRoutes(app: FastifyInstance, { deps }: { deps: Deps 
   });
 
   app.post('/auth/sign_out', { config: page, preHandler: app.csrfProtection }, async (request, reply) => {
+    const returnTo = localPath(oauthParams(request, signOutShape).return_to);
     await endSession(deps, request, reply);
-    const returnTo = localPath((request.body as Record<string, unknown> | undefined)?.return_to);
     return reply.redirect(returnTo ? `/auth/sign_in?return_to=${encodeURIComponent(returnTo)}` : '/auth/sign_in', 303);
   });
 }
