@@ -25,6 +25,8 @@ export const authorizeShape = {
   code_challenge: one.optional(),
   code_challenge_method: one.optional(),
   force_login: one.optional(),
+  // OpenID Connect's `prompt=consent`: show the consent page even when consent is remembered
+  prompt: one.optional(),
   lang: one.optional(),
 };
 export const decisionShape = { ...authorizeShape, decision: one.optional(), _csrf: one.optional() };
@@ -41,17 +43,20 @@ export async function authorizeRoutes(app: FastifyInstance, { deps }: { deps: De
     const user = forceLogin ? undefined : await signedInUser(request);
     if (!user) {
       if (forceLogin) await endSession(deps, request, reply);
-      // come back here afterwards, without force_login (or it would sign the user out again)
+      // come back here afterwards, without force_login (or it would sign the user out again) but
+      // still asking for consent: a forced sign-in never ends in a remembered answer
       const back = new URLSearchParams(Object.entries(params).filter(([k, v]) => k !== 'force_login' && v !== undefined) as [string, string][]);
+      if (forceLogin) back.set('prompt', 'consent');
       return reply.redirect(`/auth/sign_in?return_to=${encodeURIComponent(`/oauth/authorize?${back}`)}`, 302);
     }
-    if (await hasRememberedConsent(deps, user, check.request)) return answerWithCode(request, reply, user, check.request);
+    const askAgain = params.prompt?.split(' ').includes('consent');
+    if (!askAgain && (await hasRememberedConsent(deps, user, check.request))) return answerWithCode(request, reply, user, check.request);
     return renderPage(reply, 'consent', {
       title: `Authorize ${check.request.app.name}`,
       user,
       app: check.request.app,
       scopes: check.request.scopes.map((s) => ({ name: s, words: deps.scopes.describe(s) })),
-      hidden: Object.entries(params).filter(([k, v]) => k !== 'force_login' && k !== 'lang' && v !== undefined),
+      hidden: Object.entries(params).filter(([k, v]) => k !== 'force_login' && k !== 'prompt' && k !== 'lang' && v !== undefined),
       returnTo: request.url,
     });
   });
