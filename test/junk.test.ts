@@ -1,0 +1,89 @@
+// SPEC §7: every endpoint answers generated junk (missing, repeated, huge, wrong-typed, non-UTF-8
+// parameters, wrong content types, odd Authorization headers, random-but-plausible ids) with a 4xx in
+// its format (or a legitimate 200/302), never a 5xx, never a stack trace. Seeded: set JUNK_SEED to
+// replay a run; JUNK_RUNS to change the number of requests per endpoint.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import fc from 'fast-check';
+import { authorize, cookieHeader, cookiesOf, csrfOf, exchangeCode, makeUser, pkcePair, registerApp, signIn, testApp, type TestContext } from './support/app.js';
+import { ENDPOINTS, junkRequest, problemWith, showRequest, type JunkSeed } from './support/junk.js';
+
+const SEED = Number(process.env.JUNK_SEED ?? 20261128);
+const RUNS = Number(process.env.JUNK_RUNS ?? 60);
+
+let ctx: TestContext;
+before(async () => (ctx = await testApp({ ACCESS_TOKEN_TTL: '3600' })));
+after(() => ctx.close());
+
+/** A fresh app, user, session, tokens and an unused code, so each endpoint's junk meets live state. */
+async function plant(n: number): Promise<JunkSeed> {
+  const redirectUri = 'https://client.example/cb';
+  const client = await registerApp(ctx.app, { redirect_uris: [redirectUri, 'urn:ietf:wg:oauth:2.0:oob'] });
+  const { username, password } = await makeUser(ctx.deps, `junk${n}`);
+  const jar = await signIn(ctx.app, username, password);
+  const first = await exchangeCode(ctx.app, client, await authorize(ctx.app, client, jar, { scope: 'read write profile' }));
+  const { access_token: userToken, refresh_token: refreshToken } = first.json();
+  const { verifier, challenge } = pkcePair();
+  const code = await authorize(ctx.app, client, jar, { scope: 'read', challenge, state: 's' });
+  const appToken = (
+    await ctx.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      payload: { grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret, scope: 'read' },
+    })
+  ).json().access_token;
+  const page = await ctx.app.inject({ url: '/oauth/authorized_applications', headers: { cookie: cookieHeader(jar) } });
+  const csrf = csrfOf(page.body);
+  return {
+    clientId: client.client_id,
+    clientSecret: client.client_secret,
+    redirectUri,
+    userToken,
+    appToken,
+    refreshToken,
+    code,
+    verifier,
+    challenge,
+    username,
+    password,
+    cookie: cookieHeader(cookiesOf(page, jar)),
+    csrf,
+  };
+}
+
+ENDPOINTS.forEach((endpoint, n) => {
+  test(`${endpoint.method} ${endpoint.path} answers junk in its format, never with a 5xx`, async () => {
+    const seed = await plant(n);
+    await fc.assert(
+      fc.asyncProperty(junkRequest(endpoint, seed), async (request) => {
+        const res = await ctx.app.inject({ method: request.method, url: request.url, headers: request.headers, ...(request.body ? { payload: request.body } : {}) });
+        const problem = problemWith(endpoint, { status: res.statusCode, headers: res.headers, body: res.body });
+        if (problem) throw new Error(`${problem}\n${showRequest(request)}`);
+      }),
+      {
+        seed: SEED + n,
+        numRuns: RUNS,
+        endOnFailure: true,
+        // The failing request is described in the error; the default report would print bodies of 70 KiB.
+        reporter: (run) => {
+          if (run.failed) throw new Error(`junk run failed (seed ${run.seed}, path "${run.counterexamplePath}"): ${String(run.errorInstance).slice(0, 3000)}`);
+        },
+      },
+    );
+  });
+});
+
+test('a multipart body without a boundary, or cut short, is 400 in the format of the route', async () => {
+  const part = '--B\r\nContent-Disposition: form-data; name="grant_type"\r\n\r\nclient_credentials\r\n--B--\r\n';
+  for (const type of ['multipart/form-data', 'multipart/form-data; boundary=', 'multipart/form-data; boundary=other']) {
+    const api = await ctx.app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': type }, payload: part });
+    assert.equal(api.statusCode, 400, type);
+    assert.equal(api.json().error, 'invalid_request');
+    const page = await ctx.app.inject({ method: 'POST', url: '/auth/sign_in', headers: { 'content-type': type }, payload: part });
+    assert.equal(page.statusCode, 400, type);
+    assert.match(String(page.headers['content-type']), /^text\/html/);
+  }
+  const cut = await ctx.app.inject({ method: 'POST', url: '/oauth/revoke', headers: { 'content-type': 'multipart/form-data; boundary=B' }, payload: part.slice(0, 30) });
+  assert.equal(cut.statusCode, 400);
+  assert.equal(cut.json().error, 'invalid_request');
+});

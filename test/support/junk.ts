@@ -1,0 +1,426 @@
+// Generated malformed requests for every endpoint (fast-check), and the check every answer must pass
+// (SPEC §7): never a 5xx, API routes answer JSON with a string `error`, pages answer HTML, and no
+// answer shows a stack trace or a path inside the server. Used by test/junk.test.ts (inject) and
+// test/junk-at-scale.ts (a listening server over HTTP).
+import fc from 'fast-check';
+
+export type Kind = 'api' | 'page';
+
+export interface Endpoint {
+  method: 'GET' | 'POST';
+  path: string;
+  kind: Kind;
+  /** The parameters the endpoint reads: junk is aimed mostly at these. */
+  params: readonly string[];
+}
+
+const CLIENT = ['client_id', 'client_secret'];
+const AUTHORIZE = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'force_login', 'lang'];
+
+export const ENDPOINTS: readonly Endpoint[] = [
+  { method: 'POST', path: '/api/v1/apps', kind: 'api', params: ['client_name', 'redirect_uris', 'scopes', 'website'] },
+  { method: 'GET', path: '/api/v1/apps/verify_credentials', kind: 'api', params: [] },
+  { method: 'GET', path: '/oauth/authorize', kind: 'page', params: AUTHORIZE },
+  { method: 'POST', path: '/oauth/authorize', kind: 'page', params: [...AUTHORIZE, 'decision', '_csrf'] },
+  { method: 'POST', path: '/oauth/token', kind: 'api', params: [...CLIENT, 'grant_type', 'code', 'redirect_uri', 'code_verifier', 'scope', 'refresh_token'] },
+  { method: 'POST', path: '/oauth/revoke', kind: 'api', params: [...CLIENT, 'token', 'token_type_hint'] },
+  { method: 'POST', path: '/oauth/introspect', kind: 'api', params: [...CLIENT, 'token', 'token_type_hint'] },
+  { method: 'GET', path: '/oauth/userinfo', kind: 'api', params: [] },
+  { method: 'POST', path: '/oauth/userinfo', kind: 'api', params: [] },
+  { method: 'GET', path: '/api/v1/accounts/verify_credentials', kind: 'api', params: [] },
+  { method: 'GET', path: '/auth/sign_in', kind: 'page', params: ['return_to'] },
+  { method: 'POST', path: '/auth/sign_in', kind: 'page', params: ['username', 'password', 'return_to', '_csrf'] },
+  { method: 'POST', path: '/auth/sign_out', kind: 'page', params: ['return_to', '_csrf'] },
+  { method: 'GET', path: '/oauth/authorized_applications', kind: 'page', params: [] },
+  { method: 'POST', path: '/oauth/authorized_applications', kind: 'page', params: ['client_id', '_csrf'] },
+  { method: 'GET', path: '/.well-known/oauth-authorization-server', kind: 'api', params: [] },
+  { method: 'GET', path: '/health', kind: 'api', params: [] },
+];
+
+/** Real state planted before the junk, so junk that carries a real value reaches the deep code paths. */
+export interface JunkSeed {
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+  userToken: string;
+  appToken: string;
+  refreshToken: string;
+  code: string;
+  verifier: string;
+  challenge: string;
+  username: string;
+  password: string;
+  /** Cookie header of a signed-in browser (session and CSRF secret). */
+  cookie: string;
+  /** A CSRF token that matches that cookie. */
+  csrf: string;
+}
+
+export interface JunkRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body?: Buffer;
+}
+
+const OOB = 'urn:ietf:wg:oauth:2.0:oob';
+const HUGE_LENGTHS = [4097, 5000, 64 * 1024 + 1, 70 * 1024];
+
+/** Values that are right, or nearly right, for a parameter: they get the junk past the first check. */
+function plausible(key: string, seed: JunkSeed): string[] {
+  switch (key) {
+    case 'client_id':
+      return [seed.clientId, seed.clientId.toUpperCase(), `${seed.clientId} `];
+    case 'client_secret':
+      return [seed.clientSecret, `${seed.clientSecret}x`];
+    case 'redirect_uri':
+    case 'redirect_uris':
+      return [seed.redirectUri, OOB, `${seed.redirectUri}/x`, 'myapp://cb', 'javascript:alert(1)', 'http://127.0.0.1:9/cb', `${seed.redirectUri}\n${OOB}`];
+    case 'grant_type':
+      return ['authorization_code', 'client_credentials', 'refresh_token', 'password', 'implicit'];
+    case 'code':
+      return [seed.code];
+    case 'token':
+    case 'refresh_token':
+      return [seed.userToken, seed.appToken, seed.refreshToken];
+    case 'token_type_hint':
+      return ['access_token', 'refresh_token', 'id_token'];
+    case 'scope':
+    case 'scopes':
+      return ['read', 'read write', 'read:accounts', 'profile', 'admin:read:accounts', 'read read', 'nonsense', 'read\twrite', 'write:'];
+    case 'response_type':
+      return ['code', 'token', 'code token'];
+    case 'code_challenge':
+      return [seed.challenge, 'short'];
+    case 'code_challenge_method':
+      return ['S256', 'plain', 's256'];
+    case 'code_verifier':
+      return [seed.verifier, 'x'.repeat(43)];
+    case 'force_login':
+      return ['true', 'false', '1'];
+    case 'decision':
+      return ['authorize', 'deny', 'maybe'];
+    case '_csrf':
+      return [seed.csrf, `${seed.csrf}x`];
+    case 'username':
+      return [seed.username, `${seed.username}@example.com`, seed.username.toUpperCase()];
+    case 'password':
+      return [seed.password, `${seed.password} `];
+    case 'return_to':
+      return ['/oauth/authorize?client_id=x', '//evil.example/', 'https://evil.example/', '/\\evil.example', '/%0d%0aSet-Cookie:x=y'];
+    case 'website':
+      return ['https://app.example', 'javascript:alert(1)', 'ftp://x', 'not a url'];
+    case 'client_name':
+      return ['App', '<script>alert(1)</script>'];
+    case 'state':
+      return ['xyz', '"><script>'];
+    case 'lang':
+      return ['en', 'de-DE', '../../../etc/passwd'];
+    default:
+      return ['x'];
+  }
+}
+
+const tokenLike = fc.stringMatching(/^[A-Za-z0-9_-]{43}$/);
+
+/** Text that should not be where it is: odd characters, lone surrogates, sizes over every limit. */
+const junkText: fc.Arbitrary<string> = fc.oneof(
+  fc.string({ maxLength: 30 }),
+  fc.string({ unit: 'binary', maxLength: 12 }), // lone surrogates among them
+  fc.string({ unit: 'grapheme', maxLength: 12 }),
+  fc.constantFrom('', ' ', '\u0000', '\ud800', '\udfff', 'a\ud800b', '%', '..', '<x>', 'null', '[]', '{}', '__proto__', '\r\n', 'ａｄｍｉｎ', '\u202e'),
+  tokenLike,
+  fc.constantFrom(...HUGE_LENGTHS).map((n) => 'x'.repeat(n)),
+);
+
+/** A JSON value where a string belongs. */
+const wrongTyped: fc.Arbitrary<unknown> = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant({}),
+  fc.array(fc.string({ maxLength: 8 }), { maxLength: 4 }),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 6 }), fc.string({ maxLength: 6 }), { maxKeys: 3 }),
+  fc.constant([[['deep']]]),
+  fc.constant({ a: { b: { c: [1, null] } } }),
+  fc.constant(Array.from({ length: 70 }, (_, i) => `v${i}`)),
+);
+
+function keyArb(endpoint: Endpoint): fc.Arbitrary<string> {
+  const known = endpoint.params.length ? endpoint.params : ['x'];
+  return fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom(...known) },
+    { weight: 2, arbitrary: fc.constantFrom(...known).map((k) => `${k}[]`) },
+    { weight: 1, arbitrary: fc.constantFrom(...known).map((k) => `${k}[a][b]`) },
+    { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'prototype', 'hasOwnProperty', '[]', '[', 'a][b', 'x[0]', '', '__proto__[x]') },
+    { weight: 1, arbitrary: junkText },
+  );
+}
+
+type Entry = [string, string, unknown];
+
+/** Key, text value, and the value as a JSON body would carry it (often not a string). */
+function entryArb(endpoint: Endpoint, seed: JunkSeed): fc.Arbitrary<Entry> {
+  return keyArb(endpoint).chain((key) => {
+    const bare = key.replace(/\[.*$/, '');
+    const text = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...plausible(bare, seed)) }, { weight: 3, arbitrary: junkText });
+    return fc.tuple(fc.constant(key), text, fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 2, arbitrary: wrongTyped })).map(
+      ([k, t, json]): Entry => [k, t, json === undefined ? t : json],
+    );
+  });
+}
+
+/** Percent-encodes every byte of the text as WTF-8, so lone surrogates become e.g. %ED%A0%80. */
+function percent(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    const bytes =
+      cp >= 0xd800 && cp <= 0xdfff ? Buffer.from([0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f)]) : Buffer.from(ch, 'utf8');
+    for (const b of bytes) out += /[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+const BAD_ESCAPES = ['%', '%z', '%zz', '%ED%A0%80', '%FF%FE', '%C0%AF', '%E2%82', '%00', '%25%', '%%%'];
+const RAW_BYTES = [Buffer.from([0xff, 0xfe]), Buffer.from([0xc3]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0x80]), Buffer.from([0xf8, 0x88, 0x80, 0x80, 0x80])];
+
+/** One key or value in a form body or query string, encoded well, raw, or broken. */
+const encodingArb = fc.constantFrom('percent', 'percent', 'raw', 'bad', 'bytes');
+function encode(text: string, how: string, pick: number): Buffer {
+  switch (how) {
+    case 'raw':
+      return Buffer.from(text, 'utf8');
+    case 'bad':
+      return Buffer.from(percent(text) + BAD_ESCAPES[pick % BAD_ESCAPES.length], 'latin1');
+    case 'bytes':
+      return Buffer.concat([Buffer.from(percent(text), 'latin1'), RAW_BYTES[pick % RAW_BYTES.length]!]);
+    default:
+      return Buffer.from(percent(text), 'latin1');
+  }
+}
+
+interface EncodedEntries {
+  entries: Entry[];
+  encodings: [string, string, number][];
+  separator: string;
+}
+
+function entriesArb(endpoint: Endpoint, seed: JunkSeed): fc.Arbitrary<EncodedEntries> {
+  const many = fc.constant(null).map(() => Array.from({ length: 150 }, (_, i): Entry => [`k${i}`, 'v', 'v']));
+  const entries = fc.oneof({ weight: 12, arbitrary: fc.array(entryArb(endpoint, seed), { maxLength: 8 }) }, { weight: 1, arbitrary: many });
+  return entries.chain((list) =>
+    fc.record({
+      entries: fc.constant(list),
+      encodings: fc.array(fc.tuple(encodingArb, encodingArb, fc.nat(40)), { minLength: list.length, maxLength: list.length }),
+      separator: fc.constantFrom('&', '&', '&', ';', '&&'),
+    }),
+  );
+}
+
+function formBytes({ entries, encodings, separator }: EncodedEntries): Buffer {
+  const parts: Buffer[] = [];
+  entries.forEach(([key, value], i) => {
+    const [kHow, vHow, pick] = encodings[i]!;
+    if (i > 0) parts.push(Buffer.from(separator));
+    parts.push(encode(key, kHow, pick), Buffer.from(pick % 13 === 0 ? '' : '='), encode(value, vHow, pick + 1));
+  });
+  return Buffer.concat(parts);
+}
+
+/** A query string: bytes outside printable ASCII are always escaped, as they would be on the wire. */
+function queryString(e: EncodedEntries): string {
+  const bytes = formBytes(e);
+  let out = '';
+  for (const b of bytes) out += b > 0x20 && b < 0x7f && b !== 0x23 ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  return out;
+}
+
+function jsonObject(entries: Entry[]): string {
+  const object: Record<string, unknown> = {};
+  for (const [key, , json] of entries) Object.defineProperty(object, key, { value: json, enumerable: true, writable: true, configurable: true });
+  return JSON.stringify(object);
+}
+
+function multipart(entries: Entry[], boundary: string): Buffer {
+  const parts = entries.map(
+    ([key, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${key.replace(/["\r\n]/g, '_')}"\r\n\r\n${value}\r\n`,
+  );
+  return Buffer.from(`${parts.join('')}--${boundary}--\r\n`, 'utf8');
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+
+interface Body {
+  type?: string;
+  body?: Buffer;
+}
+
+function bodyArb(e: EncodedEntries): fc.Arbitrary<Body> {
+  const form = formBytes(e);
+  const json = jsonObject(e.entries);
+  const parts = multipart(e.entries, 'xXjunkXx');
+  const bodies: fc.Arbitrary<Body>[] = [
+    fc.constantFrom(FORM, `${FORM}; charset=utf-8`, `${FORM}; charset=latin1`, 'APPLICATION/X-WWW-FORM-URLENCODED').map((type) => ({ type, body: form })),
+    fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/json; charset=latin1').map((type) => ({ type, body: Buffer.from(json) })),
+    fc.constantFrom(
+      '"just a string"',
+      '42',
+      '-0.5e308',
+      'null',
+      'true',
+      '[]',
+      '["client_id", "x"]',
+      '[{"client_id": "x"}]',
+      '{',
+      '{"client_id":',
+      '{"a": "b"',
+      '',
+      ' ',
+      '{"__proto__": {"x": 1}}',
+      '{"constructor": {"prototype": {"x": 1}}}',
+      `${'['.repeat(3000)}${']'.repeat(3000)}`,
+      '{"a":1,"a":2}',
+    ).map((text) => ({ type: 'application/json', body: Buffer.from(text) })),
+    fc.constant({ type: 'application/json', body: Buffer.concat([Buffer.from('{"client_id": "'), Buffer.from([0xff, 0xfe, 0xed, 0xa0, 0x80]), Buffer.from('"}')]) }),
+    fc.constant({ type: 'application/json', body: Buffer.from(json.slice(0, Math.max(1, json.length - 3))) }),
+    fc.constantFrom('multipart/form-data; boundary=xXjunkXx', 'multipart/form-data', 'multipart/form-data; boundary=', 'multipart/form-data; boundary=other').map((type) => ({
+      type,
+      body: parts,
+    })),
+    fc.constant({ type: 'multipart/form-data; boundary=xXjunkXx', body: parts.subarray(0, Math.floor(parts.length / 2)) }),
+    fc.constantFrom('text/plain', 'application/xml', 'text/html', 'application/octet-stream', 'application/x-www-form-urlencodedx', ';;;', 'a/b/c', '*/*').map((type) => ({
+      type,
+      body: form,
+    })),
+    fc.constant({ type: 'application/xml', body: Buffer.from('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>') }),
+    fc.constant({ body: form }),
+    fc.constant({}),
+    fc.constant({ type: FORM }),
+    fc.constantFrom(FORM, 'application/json').map((type) => ({ type, body: Buffer.alloc(70 * 1024, 0x61) })),
+  ];
+  return fc.oneof(...bodies);
+}
+
+function authorizationArb(seed: JunkSeed): fc.Arbitrary<string | undefined> {
+  const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.constant(undefined) },
+    {
+      weight: 6,
+      arbitrary: fc.constantFrom(
+        `Basic ${b64(`${seed.clientId}:${seed.clientSecret}`)}`,
+        `Basic ${b64(`${seed.clientId}:wrong`)}`,
+        `Basic ${b64('no colon at all')}`,
+        'Basic !!!not base64!!!',
+        'Basic ',
+        'Basic',
+        `Basic ${b64('%zz:%')}`,
+        `Basic ${b64('%ED%A0%80:%FF')}`,
+        `Basic ${Buffer.from([0xff, 0xfe, 0x3a, 0xff]).toString('base64')}`,
+        `basic    ${b64(`${seed.clientId}:${seed.clientSecret}`)}   `,
+        `Bearer ${seed.userToken}`,
+        `Bearer ${seed.appToken}`,
+        `Bearer ${seed.refreshToken}`,
+        `Bearer ${seed.userToken} extra`,
+        'Bearer a b c',
+        'Bearer ',
+        'Bearer',
+        `bearer\t${seed.userToken}`,
+        'Token abc',
+        'Digest username="x"',
+        `Bearer ${'x'.repeat(5000)}`,
+      ),
+    },
+    { weight: 1, arbitrary: tokenLike.map((t) => `Bearer ${t}`) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 20 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')) },
+  );
+}
+
+function cookieArb(seed: JunkSeed): fc.Arbitrary<string | undefined> {
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.constant(undefined) },
+    { weight: 5, arbitrary: fc.constant(seed.cookie) },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        'doorman_session=%ff%fe; doorman_csrf=',
+        'doorman_session=; doorman_csrf=%',
+        '=;;=;',
+        `doorman_session=${'a'.repeat(43)}`,
+        `${seed.cookie}; doorman_session=junk`,
+        `doorman_csrf=${'x'.repeat(5000)}`,
+      ),
+    },
+    { weight: 1, arbitrary: tokenLike.map((t) => `doorman_session=${t}; ${seed.cookie.split('; ').find((c) => c.startsWith('doorman_csrf=')) ?? ''}`) },
+  );
+}
+
+/** One malformed (or nearly right) request to the endpoint. */
+export function junkRequest(endpoint: Endpoint, seed: JunkSeed): fc.Arbitrary<JunkRequest> {
+  return fc
+    .record({
+      params: entriesArb(endpoint, seed),
+      extraQuery: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: entriesArb(endpoint, seed) }),
+      authorization: authorizationArb(seed),
+      cookie: cookieArb(seed),
+      accept: fc.constantFrom(undefined, 'text/html', 'application/json', '*/*', 'image/png'),
+      withCsrf: fc.boolean(),
+    })
+    .chain((parts) =>
+      (endpoint.method === 'POST' ? bodyArb(parts.params) : fc.oneof({ weight: 5, arbitrary: fc.constant<Body>({}) }, { weight: 1, arbitrary: bodyArb(parts.params) })).map(
+        (body): JunkRequest => {
+          const headers: Record<string, string> = {};
+          if (parts.authorization !== undefined) headers.authorization = parts.authorization;
+          if (parts.cookie !== undefined) headers.cookie = parts.cookie;
+          if (parts.accept !== undefined) headers.accept = parts.accept;
+          if (parts.withCsrf) headers['csrf-token'] = seed.csrf;
+          if (body.type !== undefined) headers['content-type'] = body.type;
+          const queryFrom = endpoint.method === 'GET' ? parts.params : parts.extraQuery;
+          const query = queryFrom ? queryString(queryFrom) : '';
+          const request: JunkRequest = { method: endpoint.method, url: query ? `${endpoint.path}?${query}` : endpoint.path, headers };
+          if (body.body !== undefined) request.body = body.body;
+          return request;
+        },
+      ),
+    );
+}
+
+export interface JunkAnswer {
+  status: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  body: string;
+}
+
+/** What is wrong with an answer to junk, or undefined when it is as SPEC §3 and §7 say. */
+export function problemWith(endpoint: Endpoint, answer: JunkAnswer): string | undefined {
+  const { status, body } = answer;
+  const type = String(answer.headers['content-type'] ?? '');
+  if (status >= 500) return `status ${status}: ${body.slice(0, 300)}`;
+  if (![200, 302, 303].includes(status) && (status < 400 || status > 499)) return `unexpected status ${status}`;
+  if (/\n\s+at /.test(body) || /node_modules|\/src\/|\.ts:\d+|\/work\//.test(body)) return `internals in the body: ${body.slice(0, 300)}`;
+  if (status === 302 || status === 303) return answer.headers.location ? undefined : `redirect without a location`;
+  if (endpoint.kind === 'page') {
+    return type.startsWith('text/html') ? undefined : `page answered ${type || 'no content type'}: ${body.slice(0, 200)}`;
+  }
+  if (!type.startsWith('application/json')) return `API answered ${type || 'no content type'}: ${body.slice(0, 200)}`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return `API answered JSON that does not parse: ${body.slice(0, 200)}`;
+  }
+  if (status >= 400 && (typeof parsed !== 'object' || parsed === null || typeof (parsed as { error?: unknown }).error !== 'string')) {
+    return `API error without a string "error": ${body.slice(0, 200)}`;
+  }
+  return undefined;
+}
+
+/** A short description of a request for failure messages. */
+export function showRequest(request: JunkRequest): string {
+  const cut = (s: string) => (s.length > 300 ? `${s.slice(0, 300)}…(${s.length})` : s);
+  const body = request.body ? cut(JSON.stringify(request.body.toString('latin1'))) : '(none)';
+  return `${request.method} ${cut(request.url)}\nheaders: ${cut(JSON.stringify(request.headers))}\nbody: ${body}`;
+}
