@@ -147,7 +147,10 @@ test('a strict client completes discovery, PKCE code flow, refresh, userinfo, in
   const callback = new URL(answered.headers.get('location')!);
   assert.equal(`${callback.origin}${callback.pathname}`, REDIRECT_URI);
 
-  // RFC 9207 iss and the state are checked by the library.
+  // RFC 9207 iss and the state are checked by the library (a wrong iss is refused).
+  const forged = new URL(callback);
+  forged.searchParams.set('iss', 'http://127.0.0.1:1');
+  assert.throws(() => oauth.validateAuthResponse(as, client, forged, state));
   const params = oauth.validateAuthResponse(as, client, callback, state);
 
   // Token with client_secret_basic.
@@ -199,6 +202,15 @@ test('a strict client completes discovery, PKCE code flow, refresh, userinfo, in
     await oauth.introspectionRequest(as, client, clientAuth, refreshed.access_token, insecure),
   );
   assert.equal(afterRevoke.active, false);
+
+  // Revoking the refresh token ends the grant: the library sees invalid_grant on the next refresh.
+  await oauth.processRevocationResponse(
+    await oauth.revocationRequest(as, client, clientAuth, refreshed.refresh_token!, { additionalParameters: { token_type_hint: 'refresh_token' }, ...insecure }),
+  );
+  await assert.rejects(
+    oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshed.refresh_token!, insecure)),
+    (err: unknown) => err instanceof oauth.ResponseBodyError && err.error === 'invalid_grant' && err.status === 400,
+  );
 });
 
 test('a strict client sees an error redirect with iss and its state (access denied)', async () => {
