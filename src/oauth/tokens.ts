@@ -81,11 +81,16 @@ function grantableScopes(deps: Pick<Deps, 'scopes'>, app: ApplicationRow, reques
   return scopes;
 }
 
-export async function clientCredentialsGrant(deps: Deps, app: ApplicationRow, params: { scope?: string | undefined }): Promise<TokenResponse> {
+export async function clientCredentialsGrant(
+  deps: Deps,
+  app: ApplicationRow,
+  params: { scope?: string | undefined },
+  address: string | null = null,
+): Promise<TokenResponse> {
   const scopes = grantableScopes(deps, app, params.scope);
   return deps.db.transaction(async (tx) => {
     const { response } = await issue(deps, tx, { app, userId: null, scopes, familyId: null, withRefresh: false });
-    await recordEvent(deps, tx, { event: 'token.issued', clientId: app.clientId, detail: { grant: 'client_credentials', scopes } });
+    await recordEvent(deps, tx, { event: 'token.issued', clientId: app.clientId, address, detail: { grant: 'client_credentials', scopes } });
     return response;
   });
 }
@@ -99,6 +104,7 @@ export async function authorizationCodeGrant(
   deps: Deps,
   app: ApplicationRow,
   params: { code?: string | undefined; redirect_uri?: string | undefined; code_verifier?: string | undefined },
+  address: string | null = null,
 ): Promise<TokenResponse> {
   if (!params.code) throw missingParameter('code');
   if (!params.redirect_uri) throw missingParameter('redirect_uri');
@@ -107,17 +113,18 @@ export async function authorizationCodeGrant(
     const now = deps.clock();
     const code = await findCode(tx, codeHash);
     if (!code) return 'invalid' as const;
-    if (code.usedAt) return replayed(tx, code.id);
+    if (code.usedAt) return replayed(tx, code.id, code.userId);
     if (code.expiresAt <= now || code.applicationId !== app.id || code.redirectUri !== params.redirect_uri) return 'invalid' as const;
     if (code.codeChallenge ? !params.code_verifier || !verifierMatches(params.code_verifier, code.codeChallenge) : params.code_verifier !== undefined) {
       return 'invalid' as const;
     }
-    if (!(await useCode(tx, code.id, now))) return replayed(tx, code.id); // lost a race
+    if (!(await useCode(tx, code.id, now))) return replayed(tx, code.id, code.userId); // lost a race
     const { response } = await issue(deps, tx, { app, userId: code.userId, scopes: code.scopes, familyId: code.id, withRefresh: true });
     await recordEvent(deps, tx, {
       event: 'token.issued',
       clientId: app.clientId,
       userId: code.userId,
+      address,
       detail: { grant: 'authorization_code', scopes: code.scopes },
     });
     return response;
@@ -125,9 +132,9 @@ export async function authorizationCodeGrant(
   if (typeof outcome === 'string') throw invalidGrant();
   return outcome;
 
-  async function replayed(tx: Queryable, codeId: number): Promise<'replayed'> {
+  async function replayed(tx: Queryable, codeId: number, userId: number): Promise<'replayed'> {
     const revoked = await revokeFamily(tx, codeId, deps.clock());
-    await recordEvent(deps, tx, { event: 'code.replayed', clientId: app.clientId, detail: { revoked_tokens: revoked } });
+    await recordEvent(deps, tx, { event: 'code.replayed', clientId: app.clientId, userId, address, detail: { revoked_tokens: revoked } });
     return 'replayed';
   }
 }
@@ -141,6 +148,7 @@ export async function refreshTokenGrant(
   deps: Deps,
   app: ApplicationRow,
   params: { refresh_token?: string | undefined; scope?: string | undefined },
+  address: string | null = null,
 ): Promise<TokenResponse> {
   if (!params.refresh_token) throw missingParameter('refresh_token');
   const presented = params.refresh_token;
@@ -155,7 +163,7 @@ export async function refreshTokenGrant(
     if (!old.refreshedAt) {
       const next = await issue(deps, tx, { app, userId: old.userId, scopes, familyId: old.familyId ?? old.id, withRefresh: true });
       if (await spendRefreshToken(tx, old.id, now, sealWithSecret(presented, JSON.stringify(next.response)))) {
-        await recordEvent(deps, tx, { event: 'token.refreshed', clientId: app.clientId, userId: old.userId, detail: { scopes } });
+        await recordEvent(deps, tx, { event: 'token.refreshed', clientId: app.clientId, userId: old.userId, address, detail: { scopes } });
         return next.response;
       }
       // Another request spent it between our read and our update; fall through with its result.
@@ -181,7 +189,7 @@ export async function refreshTokenGrant(
     if (pair) return JSON.parse(pair) as TokenResponse;
     const revoked = await revokeFamily(tx, familyId, now);
     await revokeToken(tx, id, now);
-    await recordEvent(deps, tx, { event: 'refresh_token.replayed', clientId: app.clientId, userId: old?.userId, detail: { revoked_tokens: revoked } });
+    await recordEvent(deps, tx, { event: 'refresh_token.replayed', clientId: app.clientId, userId: old?.userId, address, detail: { revoked_tokens: revoked } });
     return 'invalid';
   }
 }
@@ -192,7 +200,7 @@ class RetryAfterRace extends Error {}
  * RFC 7009 with Mastodon's answers: the token's own client revokes it; unknown tokens are fine
  * (200); another client's token is refused. Revoking a refresh token revokes its whole family.
  */
-export async function revoke(deps: Deps, app: ApplicationRow, token: string | undefined): Promise<void> {
+export async function revoke(deps: Deps, app: ApplicationRow, token: string | undefined, address: string | null = null): Promise<void> {
   if (!token) return;
   const hash = hashSecret(token);
   await deps.db.transaction(async (tx) => {
@@ -204,7 +212,7 @@ export async function revoke(deps: Deps, app: ApplicationRow, token: string | un
     await revokeToken(tx, row.id, now);
     // the hash matched the refresh token, not the access token: end the whole family
     if (row.familyId !== null && (await findTokenByRefreshHash(tx, hash))) await revokeFamily(tx, row.familyId, now);
-    await recordEvent(deps, tx, { event: 'token.revoked', clientId: app.clientId, userId: row.userId });
+    await recordEvent(deps, tx, { event: 'token.revoked', clientId: app.clientId, userId: row.userId, address });
   });
 }
 

@@ -28,7 +28,9 @@ export async function listAuditEvents(
   return q.query<AuditRow>(
     `SELECT id, at, event, client_id AS "clientId", user_id AS "userId", username, address, detail
      FROM audit_events
-     WHERE ($1::text IS NULL OR lower(username) = lower($1))
+     WHERE ($1::text IS NULL OR lower(username) = lower($1)
+            -- events that name the user only by id (token events)
+            OR user_id = (SELECT id FROM users WHERE lower(users.username) = lower($1)))
        AND ($2::text IS NULL OR client_id = $2)
        AND ($3::timestamptz IS NULL OR at >= $3)
      ORDER BY at DESC, id DESC LIMIT $4`,

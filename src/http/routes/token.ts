@@ -38,11 +38,11 @@ export async function tokenRoutes(app: FastifyInstance, { deps }: { deps: Deps }
     const client = await authenticate(request, params);
     switch (params.grant_type) {
       case 'authorization_code':
-        return authorizationCodeGrant(deps, client, params);
+        return authorizationCodeGrant(deps, client, params, request.ip);
       case 'client_credentials':
-        return clientCredentialsGrant(deps, client, params);
+        return clientCredentialsGrant(deps, client, params, request.ip);
       default:
-        return refreshTokenGrant(deps, client, params);
+        return refreshTokenGrant(deps, client, params, request.ip);
     }
   });
 
@@ -58,7 +58,7 @@ export async function tokenRoutes(app: FastifyInstance, { deps }: { deps: Deps }
       }
       throw err;
     }
-    await revoke(deps, client, params.token);
+    await revoke(deps, client, params.token, request.ip);
     return {};
   });
 
