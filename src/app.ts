@@ -51,6 +51,10 @@ export function createLogger(level: string): Logger {
   });
 }
 
+/** Time a client has to send a whole request; a real client sends our small forms in far less. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+export const TIMEOUT_CHECK_INTERVAL_MS = 1000;
+
 /** Wires plugins and routes around the given dependencies; tests call this and use inject(). */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -60,17 +64,21 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     bodyLimit: 64 * 1024,
     requestIdHeader: false,
     genReqId: () => crypto.randomUUID(),
-    // Slow or stalled clients (slowloris) are cut off instead of holding sockets forever.
-    requestTimeout: 15_000,
+    // Slow or stalled clients (slowloris) are cut off instead of holding sockets forever: a whole
+    // request (headers and a body of at most 64 KiB) must arrive within REQUEST_TIMEOUT_MS, checked
+    // every TIMEOUT_CHECK_INTERVAL_MS (Node's default check runs only every 30 s).
+    requestTimeout: REQUEST_TIMEOUT_MS,
     connectionTimeout: 30_000,
+    http: { headersTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
     // The request line and URL: with a 4 KiB parameter limit, 16 KiB is ample.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
   installErrorHandlers(app);
   await installRateLimits(app, deps);
 
-  // Form bodies: repeated keys become lists, at most 100 parameters.
-  await app.register(formbody, { parser: (body) => parseQuery(body, '&', '=', { maxKeys: 100 }) });
+  // Form bodies: repeated keys become lists. rawParams refuses more than 100 parameters; parsing
+  // stops at 1000 pairs, enough to see that there were too many without truncating them into a valid form.
+  await app.register(formbody, { parser: (body) => parseQuery(body, '&', '=', { maxKeys: 1000 }) });
   await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fields: 100, fieldSize: 8192, files: 0, parts: 100 } });
   app.addHook('preValidation', markBodyRead);
   await app.register(cookie);

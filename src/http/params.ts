@@ -7,6 +7,9 @@ export const one = z.string().max(4096);
 /** One value or a list (repeated keys, `key[]=`, or a JSON array). */
 export const oneOrMany = z.union([z.string().max(4096), z.array(z.string().max(4096)).max(64)]);
 
+/** More distinct parameters than any endpoint takes, with room to spare. */
+export const MAX_PARAMETERS = 100;
+
 /**
  * Parameters of a request as a plain object: the query string for GET, the body for other methods,
  * whatever content type carried them. `name[]` keys are folded into `name` (always a list).
@@ -15,6 +18,7 @@ export function rawParams(request: FastifyRequest): Record<string, unknown> {
   const source = request.method === 'GET' || request.method === 'HEAD' ? request.query : request.body;
   if (source === undefined || source === null) return {};
   if (typeof source !== 'object' || Array.isArray(source)) throw invalidRequest('The request body must be a form or a JSON object.');
+  if (Object.keys(source).length > MAX_PARAMETERS) throw invalidRequest(`A request may carry at most ${MAX_PARAMETERS} parameters.`);
   const params: Record<string, unknown> = Object.create(null);
   for (const [key, value] of Object.entries(source as Record<string, unknown>)) {
     if (key.endsWith('[]')) {
