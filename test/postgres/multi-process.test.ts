@@ -20,11 +20,16 @@ import {
 let database: Awaited<ReturnType<typeof emptyDatabase>>;
 let db: Database;
 let a: DoormanProcess, b: DoormanProcess, c: DoormanProcess;
+const APPS_LIMIT = 3;
+/** Apps registered so far from this address, by any test in this file. */
+let registered = 0;
 
 before(async () => {
   database = await emptyDatabase();
   // All three start at once against an empty database, so they all try to migrate together.
-  const started = await Promise.all([0, 1, 2].map(() => startDoorman({ DATABASE_URL: database.url! })));
+  // Rate limits on, with a small app-registration limit to show that the three count together.
+  const env = { DATABASE_URL: database.url!, RATE_LIMIT: 'on', RATE_LIMIT_APPS: String(APPS_LIMIT) };
+  const started = await Promise.all([0, 1, 2].map(() => startDoorman(env)));
   [a, b, c] = started as [DoormanProcess, DoormanProcess, DoormanProcess];
   db = await database.open();
   await createUser({ db, clock: () => new Date() }, { username: 'alice', email: 'alice@example.com', password: 'correct horse battery staple' });
@@ -45,6 +50,7 @@ test('migrations started by three processes at once are each applied once', asyn
 
 test('a code issued through A is redeemed at B; a token revoked at B is refused at once by A and C', async () => {
   const client = await registerAppAt(a.url);
+  registered++;
   const jar = await signInAt(a.url, 'alice', 'correct horse battery staple');
   const code = await authorizeAt(a.url, client, jar, 'read');
 
@@ -60,4 +66,19 @@ test('a code issued through A is redeemed at B; a token revoked at B is refused 
   assert.equal(atC.status, 401);
   // and the code is spent everywhere, not only at B
   assert.equal((await exchangeAt(c.url, client, code)).status, 400);
+});
+
+test('rate limits are shared: app registrations across the three processes count together', async () => {
+  const statuses: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    const p = [a, b, c][i % 3]!;
+    const res = await postForm(`${p.url}/api/v1/apps`, { client_name: 'Flood', redirect_uris: 'urn:ietf:wg:oauth:2.0:oob' });
+    statuses.push(res.status);
+    if (res.status === 429) {
+      assert.ok(res.headers.get('retry-after'));
+      assert.equal(((await res.json()) as { error: string }).error, 'Too many requests');
+    }
+  }
+  const allowed = APPS_LIMIT - registered;
+  assert.deepEqual(statuses, [...Array(allowed).fill(200), ...Array(6 - allowed).fill(429)]);
 });
