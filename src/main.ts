@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'stopping: finishing in-flight requests');
     // If something hangs, leave anyway rather than never exit.
     setTimeout(() => process.exit(1), 10_000).unref();
-    housekeeping.stop();
+    await housekeeping.stop(); // a round in flight finishes before the database closes
     // A keep-alive connection whose request ends after the signal would stay open until its idle
     // timeout and hold close() up; close each one as soon as it is idle.
     const closeIdle = setInterval(() => app.server.closeIdleConnections(), 100);
