@@ -176,3 +176,14 @@ test('with REDIS_URL the counters live in Redis, shared by every instance', asyn
     await ctx.close();
   }
 });
+
+test('a rate-limit store that fails lets requests through (a limiter outage is not a login outage)', async () => {
+  // nothing listens on port 1: every Redis command fails at once
+  const ctx = await testApp({ RATE_LIMIT: 'on', RATE_LIMIT_TOKEN: '1', REDIS_URL: 'redis://127.0.0.1:1', ISSUER: `http://doorman-${randomUUID()}.test` });
+  try {
+    const a = await registerApp(ctx.app);
+    for (let i = 0; i < 3; i++) assert.equal((await tokenRequest(ctx.app, a)).statusCode, 200);
+  } finally {
+    await ctx.close();
+  }
+});

@@ -105,8 +105,11 @@ export async function installRateLimits(app: FastifyInstance, deps: Deps): Promi
 
   let redis: Redis | undefined;
   if (config.redisUrl) {
-    redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 1000, connectTimeout: 2000 });
+    // No offline queue: while Redis is away a request is let through at once instead of waiting
+    // for a reconnect. Connect before serving, so the first requests are counted too.
+    redis = new Redis(config.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1000, connectTimeout: 2000 });
     redis.on('error', (err) => deps.log.warn({ err }, 'rate-limit store (Redis) failed; requests let through'));
+    await redis.connect().catch(() => {}); // logged above; ioredis keeps reconnecting
     app.addHook('onClose', async () => void redis!.disconnect());
   }
   await app.register(rateLimit, {
