@@ -23,14 +23,20 @@ function basicCredentials(request: FastifyRequest): { clientId: string; clientSe
   const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) throw invalidRequest('The Basic authorization header must hold client_id:client_secret.');
+  let credentials;
   try {
-    return {
+    credentials = {
       clientId: decodeURIComponent(decoded.slice(0, colon).replaceAll('+', ' ')),
       clientSecret: decodeURIComponent(decoded.slice(colon + 1).replaceAll('+', ' ')),
     };
   } catch {
     throw invalidRequest('The Basic authorization header is not correctly encoded.');
   }
+  // A NUL cannot be in any client id or secret (and Postgres text cannot hold one).
+  if (credentials.clientId.includes('\u0000') || credentials.clientSecret.includes('\u0000')) {
+    throw invalidRequest('The Basic authorization header is not correctly encoded.');
+  }
+  return credentials;
 }
 
 /** The token of `Authorization: Bearer <token>` (prefix in any case), or undefined. */

@@ -2,10 +2,12 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { invalidRequest, validationFailed } from '../errors.js';
 
+/** Text of a sane length. No NUL: Postgres text cannot hold it, and a query with one fails. */
+const text = z.string().max(4096).regex(/^[^\u0000]*$/);
 /** One value, given once, of a sane length. */
-export const one = z.string().max(4096);
+export const one = text;
 /** One value or a list (repeated keys, `key[]=`, or a JSON array). */
-export const oneOrMany = z.union([z.string().max(4096), z.array(z.string().max(4096)).max(64)]);
+export const oneOrMany = z.union([text, z.array(text).max(64)]);
 
 /** More distinct parameters than any endpoint takes, with room to spare. */
 export const MAX_PARAMETERS = 100;
