@@ -87,3 +87,24 @@ test('a multipart body without a boundary, or cut short, is 400 in the format of
   assert.equal(cut.statusCode, 400);
   assert.equal(cut.json().error, 'invalid_request');
 });
+
+test('a NUL in a parameter or in Basic credentials is 400 invalid_request, not a failed query', async () => {
+  const seed = await plant(ENDPOINTS.length);
+  const inBody = await ctx.app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    payload: `grant_type=client_credentials&client_id=${seed.clientId}%00&client_secret=${seed.clientSecret}`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  assert.equal(inBody.statusCode, 400);
+  assert.equal(inBody.json().error, 'invalid_request');
+  const inJson = await ctx.app.inject({ method: 'POST', url: '/api/v1/apps', payload: { client_name: 'A\u0000', redirect_uris: ['https://a.example/cb'] } });
+  assert.equal(inJson.statusCode, 422);
+  const basic = Buffer.from(`${seed.clientId}\u0000:${seed.clientSecret}`).toString('base64');
+  const inBasic = await ctx.app.inject({ method: 'POST', url: '/oauth/introspect', payload: { token: seed.userToken }, headers: { authorization: `Basic ${basic}` } });
+  assert.equal(inBasic.statusCode, 400);
+  assert.equal(inBasic.json().error, 'invalid_request');
+  const page = await ctx.app.inject({ url: `/oauth/authorize?response_type=code&client_id=${seed.clientId}%00&redirect_uri=${encodeURIComponent(seed.redirectUri)}` });
+  assert.equal(page.statusCode, 400);
+  assert.match(String(page.headers['content-type']), /^text\/html/);
+});

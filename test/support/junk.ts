@@ -70,7 +70,7 @@ const HUGE_LENGTHS = [4097, 5000, 64 * 1024 + 1, 70 * 1024];
 function plausible(key: string, seed: JunkSeed): string[] {
   switch (key) {
     case 'client_id':
-      return [seed.clientId, seed.clientId.toUpperCase(), `${seed.clientId} `];
+      return [seed.clientId, seed.clientId.toUpperCase(), `${seed.clientId} `, `${seed.clientId}\u0000`];
     case 'client_secret':
       return [seed.clientSecret, `${seed.clientSecret}x`];
     case 'redirect_uri':
@@ -103,7 +103,7 @@ function plausible(key: string, seed: JunkSeed): string[] {
     case '_csrf':
       return [seed.csrf, `${seed.csrf}x`];
     case 'username':
-      return [seed.username, `${seed.username}@example.com`, seed.username.toUpperCase()];
+      return [seed.username, `${seed.username}@example.com`, seed.username.toUpperCase(), `${seed.username}\u0000`];
     case 'password':
       return [seed.password, `${seed.password} `];
     case 'return_to':
@@ -208,13 +208,95 @@ interface EncodedEntries {
   separator: string;
 }
 
+/** The parameters of a request that would succeed: the starting point of the nearly-valid junk. */
+function validParams(endpoint: Endpoint, seed: JunkSeed): [string, string][][] {
+  const client: [string, string][] = [
+    ['client_id', seed.clientId],
+    ['client_secret', seed.clientSecret],
+  ];
+  const authorize: [string, string][] = [
+    ['response_type', 'code'],
+    ['client_id', seed.clientId],
+    ['redirect_uri', seed.redirectUri],
+    ['scope', 'read'],
+    ['state', 'xyz'],
+    ['code_challenge', seed.challenge],
+    ['code_challenge_method', 'S256'],
+  ];
+  switch (`${endpoint.method} ${endpoint.path}`) {
+    case 'POST /api/v1/apps':
+      return [[['client_name', 'App'], ['redirect_uris', seed.redirectUri], ['scopes', 'read write'], ['website', 'https://app.example']]];
+    case 'GET /oauth/authorize':
+      return [authorize, [...authorize, ['force_login', 'true']]];
+    case 'POST /oauth/authorize':
+      return [
+        [...authorize, ['decision', 'authorize'], ['_csrf', seed.csrf]],
+        [...authorize, ['decision', 'deny'], ['_csrf', seed.csrf]],
+      ];
+    case 'POST /oauth/token':
+      return [
+        [['grant_type', 'authorization_code'], ['code', seed.code], ['redirect_uri', seed.redirectUri], ['code_verifier', seed.verifier], ...client],
+        [['grant_type', 'client_credentials'], ['scope', 'read'], ...client],
+        [['grant_type', 'refresh_token'], ['refresh_token', seed.refreshToken], ['scope', 'read'], ...client],
+      ];
+    case 'POST /oauth/revoke':
+    case 'POST /oauth/introspect':
+      return [
+        [...client, ['token', seed.userToken]],
+        [...client, ['token', seed.appToken], ['token_type_hint', 'access_token']],
+        [...client, ['token', seed.refreshToken], ['token_type_hint', 'refresh_token']],
+      ];
+    case 'GET /auth/sign_in':
+      return [[['return_to', '/oauth/authorize?client_id=x']]];
+    case 'POST /auth/sign_in':
+      return [[['username', seed.username], ['password', seed.password], ['return_to', '/oauth/authorized_applications'], ['_csrf', seed.csrf]]];
+    case 'POST /auth/sign_out':
+      return [[['_csrf', seed.csrf]]];
+    case 'POST /oauth/authorized_applications':
+      return [[['client_id', seed.clientId], ['_csrf', seed.csrf]]];
+    default:
+      return [[]];
+  }
+}
+
+/** A valid request with up to three things wrong: a parameter dropped, replaced, repeated, mistyped, or one added. */
+function nearlyValid(endpoint: Endpoint, seed: JunkSeed): fc.Arbitrary<Entry[]> {
+  const mutation = fc.record({
+    kind: fc.constantFrom('drop', 'replace', 'repeat', 'wrong-type', 'add', 'brackets'),
+    at: fc.nat(20),
+    text: junkText,
+    json: wrongTyped,
+    key: keyArb(endpoint),
+  });
+  return fc.tuple(fc.constantFrom(...validParams(endpoint, seed)), fc.array(mutation, { maxLength: 3 })).map(([valid, mutations]) => {
+    const list: Entry[] = valid.map(([k, v]) => [k, v, v]);
+    for (const m of mutations) {
+      const i = list.length ? m.at % list.length : 0;
+      const target = list[i];
+      if (m.kind === 'add' || !target) list.push([m.key, m.text, m.text]);
+      else if (m.kind === 'drop') list.splice(i, 1);
+      else if (m.kind === 'replace') list[i] = [target[0], m.text, m.text];
+      else if (m.kind === 'repeat') list.push([target[0], m.text, m.text]);
+      else if (m.kind === 'wrong-type') list[i] = [target[0], target[1], m.json];
+      else list[i] = [`${target[0]}[]`, target[1], target[2]];
+    }
+    return list;
+  });
+}
+
 function entriesArb(endpoint: Endpoint, seed: JunkSeed): fc.Arbitrary<EncodedEntries> {
   const many = fc.constant(null).map(() => Array.from({ length: 150 }, (_, i): Entry => [`k${i}`, 'v', 'v']));
-  const entries = fc.oneof({ weight: 12, arbitrary: fc.array(entryArb(endpoint, seed), { maxLength: 8 }) }, { weight: 1, arbitrary: many });
+  const entries = fc.oneof(
+    { weight: 10, arbitrary: fc.array(entryArb(endpoint, seed), { maxLength: 8 }) },
+    { weight: 10, arbitrary: nearlyValid(endpoint, seed) },
+    { weight: 1, arbitrary: many },
+  );
+  const clean = (n: number) => fc.constant(Array.from({ length: n }, (): [string, string, number] => ['percent', 'percent', 0]));
   return entries.chain((list) =>
     fc.record({
       entries: fc.constant(list),
-      encodings: fc.array(fc.tuple(encodingArb, encodingArb, fc.nat(40)), { minLength: list.length, maxLength: list.length }),
+      // half the time every part is well encoded, so the junk is in the values and not only the bytes
+      encodings: fc.oneof(clean(list.length), fc.array(fc.tuple(encodingArb, encodingArb, fc.nat(40)), { minLength: list.length, maxLength: list.length })),
       separator: fc.constantFrom('&', '&', '&', ';', '&&'),
     }),
   );
@@ -301,7 +383,8 @@ function bodyArb(e: EncodedEntries): fc.Arbitrary<Body> {
     fc.constant({ type: FORM }),
     fc.constantFrom(FORM, 'application/json').map((type) => ({ type, body: Buffer.alloc(70 * 1024, 0x61) })),
   ];
-  return fc.oneof(...bodies);
+  // well-formed form, JSON and multipart bodies carry most of the junk; the odd bodies come less often
+  return fc.oneof({ weight: 5, arbitrary: bodies[0]! }, { weight: 4, arbitrary: bodies[1]! }, { weight: 2, arbitrary: fc.constant({ type: 'multipart/form-data; boundary=xXjunkXx', body: parts }) }, ...bodies.map((arbitrary) => ({ weight: 1, arbitrary })));
 }
 
 function authorizationArb(seed: JunkSeed): fc.Arbitrary<string | undefined> {
@@ -318,6 +401,8 @@ function authorizationArb(seed: JunkSeed): fc.Arbitrary<string | undefined> {
         'Basic ',
         'Basic',
         `Basic ${b64('%zz:%')}`,
+        `Basic ${b64(`${seed.clientId}\u0000:${seed.clientSecret}`)}`,
+        `Basic ${b64(`${seed.clientId}%00:${seed.clientSecret}`)}`,
         `Basic ${b64('%ED%A0%80:%FF')}`,
         `Basic ${Buffer.from([0xff, 0xfe, 0x3a, 0xff]).toString('base64')}`,
         `basic    ${b64(`${seed.clientId}:${seed.clientSecret}`)}   `,
