@@ -10,7 +10,7 @@ import { Eta } from 'eta';
 import pino, { type Logger } from 'pino';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from './deps.js';
-import { installErrorHandlers, markBodyRead } from './http/errors.js';
+import { clientErrorHandler, installErrorHandlers, markBodyRead } from './http/errors.js';
 import { apiCors } from './http/cors.js';
 import { installRateLimits } from './http/rate-limits.js';
 import { accountRoutes } from './http/routes/accounts.js';
@@ -69,6 +69,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     // every TIMEOUT_CHECK_INTERVAL_MS (Node's default check runs only every 30 s).
     requestTimeout: REQUEST_TIMEOUT_MS,
     connectionTimeout: 30_000,
+    clientErrorHandler,
     http: { headersTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
     // The request line and URL: with a 4 KiB parameter limit, 16 KiB is ample.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },

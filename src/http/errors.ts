@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DatabaseUnavailableError } from '../db/database.js';
 import { OAuthError } from '../errors.js';
@@ -23,6 +24,31 @@ export function installErrorHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler(async (request, reply) =>
     sendError(request, reply, 404, new OAuthError('not_found', `Nothing is served at ${request.method} ${request.url.split('?')[0]}.`, 404)),
   );
+}
+
+/**
+ * Requests Node's HTTP parser refuses before any route sees them (head over 16 KiB, not HTTP, too
+ * slow): answered in the SPEC's JSON format and with `Connection: close`. Fastify's default answer
+ * leaves the client thinking the socket is reusable; the server then destroys it, and the client's
+ * next request on that keep-alive socket fails with a reset.
+ */
+export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, description] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'The request line and headers are larger than 16 KiB.']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'The request did not arrive in time.']
+        : [400, 'Bad Request', 'The request is not valid HTTP.'];
+  const body = JSON.stringify({ error: 'invalid_request', error_description: description });
+  this.log.debug({ code: err.code }, 'refused by the HTTP parser');
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 const readBodies = new WeakSet<FastifyRequest>();
