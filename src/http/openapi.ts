@@ -152,7 +152,7 @@ const BEARER = [{ bearerToken: [] }, { oauth2: [] }];
 export function openApiDocument(config: Pick<Config, 'issuer' | 'accessTokenTtl'>, scopes: Pick<ScopeCatalog, 'known' | 'describe'>) {
   const scopeWords = Object.fromEntries(scopes.known.map((s) => [s, scopes.describe(s)]));
   const refreshOn = config.accessTokenTtl !== undefined;
-  const pageAnswers = { '400': html('The error page.'), '403': html('Missing or wrong CSRF token: nothing done.'), '429': TOO_MANY_PAGE };
+  const pageAnswers = { '400': html('The error page.'), '403': html('Missing or wrong CSRF token: nothing done.') };
 
   const paths = {
     '/api/v1/apps': {
@@ -295,6 +295,7 @@ export function openApiDocument(config: Pick<Config, 'issuer' | 'accessTokenTtl'
           '303': redirect('Signed in: back to return_to (a path on this server).'),
           '401': html('The form again, with one generic message.'),
           ...pageAnswers,
+          '429': TOO_MANY_PAGE,
         },
       },
     },
