@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import pino from 'pino';
+import { buildApp } from '../src/app.js';
 import { listAuditEvents, type AuditRow } from '../src/store/audit.js';
 import {
   authorize,
@@ -165,4 +167,30 @@ test('listAuditEvents filters by user (name or id), client and time, newest firs
 
   const none = await listAuditEvents(ctx.deps.db, { username: 'alice', clientId: other.client_id, limit: 100 });
   assert.deepEqual(none, []);
+});
+
+test('each event is also one structured log line, without secrets', async () => {
+  const lines: Record<string, unknown>[] = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const app = await buildApp({ ...ctx.deps, log });
+  try {
+    const client = await registerApp(app, { client_name: 'Logged' });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      payload: { grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret },
+    });
+    assert.equal(res.statusCode, 200);
+    const audit = lines.filter((l) => l.audit);
+    assert.equal(audit.length, 1);
+    assert.equal(audit[0]!.msg, 'token.issued');
+    assert.deepEqual(
+      { event: (audit[0]!.audit as { event: string }).event, clientId: (audit[0]!.audit as { clientId: string }).clientId },
+      { event: 'token.issued', clientId: client.client_id },
+    );
+    const all = JSON.stringify(lines);
+    assert.ok(!all.includes(client.client_secret) && !all.includes(res.json().access_token), 'no secret in the log');
+  } finally {
+    await app.close();
+  }
 });
