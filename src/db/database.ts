@@ -20,13 +20,15 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
-/** Errors that mean "the server is gone or unreachable", not "your SQL is wrong". */
+/** Errors that mean "the database cannot answer now" (gone, unreachable, too busy), not "your SQL is wrong". */
 export function isConnectionError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: string }).code;
-  if (code && /^(08|57P0[1-3]|53300)/.test(code)) return true; // connection exceptions, admin shutdown, too many connections
+  // connection exceptions, statement timeout (an overloaded or locked database), admin shutdown, too many connections
+  if (code && /^(08|57014|57P0[1-3]|53300)/.test(code)) return true;
   if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly|not queryable/i.test(
+  // "Query read timeout": no answer within query_timeout (a silent network); the connection is unusable.
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly|not queryable|Query read timeout/i.test(
     err.message,
   );
 }

@@ -16,7 +16,8 @@ export async function migrate(db: Database, dir = MIGRATIONS_DIR): Promise<strin
     .filter((f) => /^\d+_.+\.sql$/.test(f))
     .sort();
   return db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    // exec, not query: waiting for another process's migrations may outlast a query timeout
+    await tx.exec(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
     await tx.query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
     );

@@ -14,7 +14,16 @@ export interface PostgresOptions {
   max?: number;
   /** How long a request may wait for a connection before it is answered 503. */
   connectTimeoutMs?: number;
+  /**
+   * How long a query may go without an answer before its connection is given up (503). Bounds a
+   * request when the network to Postgres goes silent instead of failing; statements are cancelled
+   * by the server a second earlier (statement_timeout), so a merely slow one ends cleanly.
+   */
+  queryTimeoutMs?: number;
 }
+
+/** Migration scripts may take long (an index on a big table): no statement or read timeout. */
+const SCRIPT_TIMEOUT_MS = 30 * 60_000;
 
 export function openPostgres(url: string, options: PostgresOptions = {}): Database {
   const pool = new pg.Pool({
@@ -22,8 +31,8 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
     idleTimeoutMillis: 30_000,
-    statement_timeout: 10_000,
-    query_timeout: 15_000,
+    statement_timeout: (options.queryTimeoutMs ?? 5000) - 1000,
+    query_timeout: options.queryTimeoutMs ?? 5000,
     types,
   });
   // An idle client that loses its server emits here; without a listener the process would die.
@@ -36,9 +45,13 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
       throw isConnectionError(err) ? new DatabaseUnavailableError(err) : err;
     }
   };
-  const on = (client: pg.Pool | pg.PoolClient): Queryable => ({
+  const script = (sql: string) => ({ text: sql, query_timeout: SCRIPT_TIMEOUT_MS }) as pg.QueryConfig;
+  const on = (client: pg.Pool | pg.PoolClient, inTransaction = false): Queryable => ({
     query: async (sql, params) => (await client.query(sql, params as unknown[])).rows,
-    exec: async (sql) => void (await client.query(sql)),
+    exec: async (sql) => {
+      if (inTransaction) await client.query('SET LOCAL statement_timeout = 0');
+      await client.query(script(sql));
+    },
   });
 
   return {
@@ -55,11 +68,11 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
         client.on('error', onError);
         try {
           await client.query('BEGIN');
-          const result = await fn(on(client));
+          const result = await fn(on(client, true));
           await client.query('COMMIT');
           return result;
         } catch (err) {
-          broken = isConnectionError(err);
+          broken ||= isConnectionError(err);
           if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
           throw err;
         } finally {

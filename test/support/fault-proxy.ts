@@ -5,6 +5,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 export class FaultProxy {
   private server: Server | undefined;
   private sockets = new Set<Socket>();
+  /** Silent: connections are accepted and bytes taken, but nothing reaches the other side. */
+  private silent = false;
   port = 0;
 
   constructor(
@@ -15,6 +17,13 @@ export class FaultProxy {
   /** Listens (again) on the same port; new connections reach Postgres. */
   async open(): Promise<void> {
     const server = createServer((down) => {
+      if (this.silent) {
+        this.sockets.add(down);
+        down.on('close', () => this.sockets.delete(down));
+        down.on('error', () => {});
+        down.resume(); // swallow what the client sends; never answer
+        return;
+      }
       const up = connect(this.upstreamPort, this.upstreamHost);
       for (const s of [down, up]) {
         this.sockets.add(s);
@@ -42,6 +51,25 @@ export class FaultProxy {
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     for (const s of this.sockets) s.destroy();
     await closed;
+  }
+
+  /**
+   * A network partition: open connections go silent (no data, no reset) and new ones are accepted
+   * but never answered, as when a host or a link disappears without a word.
+   */
+  partition(): void {
+    this.silent = true;
+    for (const s of this.sockets) {
+      s.unpipe();
+      s.removeAllListeners('data');
+      s.resume();
+    }
+  }
+
+  /** The partition ends; connections it froze are reset, new ones reach Postgres again. */
+  heal(): void {
+    this.silent = false;
+    for (const s of this.sockets) s.destroy();
   }
 
   async close(): Promise<void> {
