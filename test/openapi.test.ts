@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import type { FastifyInstance } from 'fastify';
+import { LIMITED_ROUTES } from '../src/http/rate-limits.js';
 import { registerAppShape } from '../src/http/routes/apps.js';
 import { tokenShape } from '../src/http/routes/token.js';
 import { testApp, type TestContext } from './support/app.js';
@@ -10,7 +11,7 @@ let ctx: TestContext;
 let doc: {
   openapi: string;
   servers: { url: string }[];
-  paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown>; required?: string[] } }> }; security?: unknown[] }>>;
+  paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown>; required?: string[] } }> }; security?: unknown[] }>>;
   components: { securitySchemes: Record<string, { type: string; scheme?: string }> };
 };
 before(async () => {
@@ -85,4 +86,11 @@ test('security schemes: Basic for clients, bearer for tokens', () => {
     assert.ok(JSON.stringify(doc.paths[path]!.post!.security).includes('clientBasic'), path);
   }
   assert.ok(JSON.stringify(doc.paths['/api/v1/accounts/verify_credentials']!.get!.security).includes('bearerToken'));
+});
+
+test('429 is documented on exactly the rate-limited routes', () => {
+  const with429 = Object.entries(doc.paths)
+    .flatMap(([path, operations]) => Object.entries(operations).filter(([, op]) => op.responses['429']).map(([method]) => `${method.toUpperCase()} ${path}`))
+    .sort();
+  assert.deepEqual(with429, [...LIMITED_ROUTES].sort());
 });

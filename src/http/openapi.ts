@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { ScopeCatalog } from '../oauth/scopes.js';
+import { LIMITED_ROUTES } from './rate-limits.js';
 import { registerAppShape } from './routes/apps.js';
 import { authorizeShape, decisionShape } from './routes/authorize.js';
 import { revokeGrantShape } from './routes/authorized-applications.js';
@@ -166,7 +167,6 @@ export function openApiDocument(config: Pick<Config, 'issuer' | 'accessTokenTtl'
           '200': json(ref('CredentialApplication'), 'The application, with its client id and secret (shown only now).'),
           '403': oauthError('Registration is closed on this server.'),
           '422': mastodonError('`Validation failed: …` naming the bad parameter.'),
-          '429': TOO_MANY,
         },
       },
     },
@@ -217,7 +217,6 @@ export function openApiDocument(config: Pick<Config, 'issuer' | 'accessTokenTtl'
           '200': json(ref('Token'), 'The token (Cache-Control: no-store).'),
           '400': oauthError('invalid_request, invalid_grant, invalid_scope or unsupported_grant_type.'),
           '401': { ...oauthError('invalid_client'), headers: { 'WWW-Authenticate': { schema: { type: 'string' } } } },
-          '429': TOO_MANY,
         },
       },
     },
@@ -232,7 +231,6 @@ export function openApiDocument(config: Pick<Config, 'issuer' | 'accessTokenTtl'
         responses: {
           '200': json(ref('Empty'), 'Revoked, or nothing to revoke.'),
           '403': oauthError('unauthorized_client: another client’s token, or no valid client credentials.'),
-          '429': TOO_MANY,
         },
       },
     },
@@ -244,7 +242,7 @@ export function openApiDocument(config: Pick<Config, 'issuer' | 'accessTokenTtl'
         description: 'A client sees its own tokens; an app created with `apps:create --resource-server` sees every token.',
         security: CLIENT,
         requestBody: body(parametersSchema(introspectShape, ['token'])),
-        responses: { '200': json(ref('Introspection'), '`{"active": false}` for anything not live or not visible.'), '401': oauthError('invalid_client'), '429': TOO_MANY },
+        responses: { '200': json(ref('Introspection'), '`{"active": false}` for anything not live or not visible.'), '401': oauthError('invalid_client') },
       },
     },
     '/oauth/userinfo': Object.fromEntries(
@@ -295,7 +293,6 @@ export function openApiDocument(config: Pick<Config, 'issuer' | 'accessTokenTtl'
           '303': redirect('Signed in: back to return_to (a path on this server).'),
           '401': html('The form again, with one generic message.'),
           ...pageAnswers,
-          '429': TOO_MANY_PAGE,
         },
       },
     },
@@ -349,6 +346,13 @@ export function openApiDocument(config: Pick<Config, 'issuer' | 'accessTokenTtl'
       get: { tags: ['Pages'], operationId: 'home', summary: 'Sends people to their authorized applications', responses: { '302': redirect('To /oauth/authorized_applications.') } },
     },
   };
+
+  // the rate-limited routes answer 429 past their limit (JSON, or the 429 page on pages)
+  for (const route of LIMITED_ROUTES) {
+    const [method, path] = route.split(' ') as [string, keyof typeof paths];
+    const operation = (paths[path] as Record<string, { responses: Record<string, unknown> }>)[method.toLowerCase()]!;
+    operation.responses['429'] = path.startsWith('/auth/') ? TOO_MANY_PAGE : TOO_MANY;
+  }
 
   const retryAfter = { 'Retry-After': { description: 'Seconds until the limit resets.', schema: { type: 'integer' } } };
   return {

@@ -41,7 +41,9 @@ function clientAndAddress(request: FastifyRequest): string {
  * request limit here (10× the failure limit per address) bounds what a flood costs beyond that:
  * a password hash or an audit row per attempt.
  */
-function limitsOf(config: Deps['config']['rateLimit']): Record<string, RateLimitOptions> {
+export const LIMITED_ROUTES = ['POST /oauth/token', 'POST /oauth/revoke', 'POST /oauth/introspect', 'POST /api/v1/apps', 'POST /auth/sign_in'] as const;
+
+function limitsOf(config: Deps['config']['rateLimit']): Record<(typeof LIMITED_ROUTES)[number], RateLimitOptions> {
   const token: RateLimitOptions = { max: config.token, timeWindow: MINUTE, hook: 'preValidation', keyGenerator: clientAndAddress };
   return {
     'POST /oauth/token': token,
@@ -98,7 +100,7 @@ export async function installRateLimits(app: FastifyInstance, deps: Deps): Promi
   // Runs before the plugin's own onRoute hook (added below), which reads config.rateLimit.
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
-      const limit = limits[`${method} ${route.url}`];
+      const limit = (limits as Record<string, RateLimitOptions>)[`${method} ${route.url}`];
       if (limit) route.config = { ...route.config, rateLimit: limit };
     }
   });
