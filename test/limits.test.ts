@@ -103,7 +103,8 @@ test('a huge header is answered 431 (or the connection closed), never served', a
   await stillServes();
 });
 
-test('a client trickling its headers (slowloris) is cut off within the request timeout', { timeout: 60_000 }, async () => {
+/** Opens a connection, sends `first`, then one byte every 200 ms; resolves with when it was closed. */
+async function slowClient(first: string): Promise<{ closedAfter: number | undefined; answer: string }> {
   const bound = REQUEST_TIMEOUT_MS + TIMEOUT_CHECK_INTERVAL_MS + 2000;
   const started = Date.now();
   const socket = connect(port, '127.0.0.1');
@@ -111,16 +112,28 @@ test('a client trickling its headers (slowloris) is cut off within the request t
   socket.on('data', (d) => (received += d.toString('latin1')));
   socket.on('error', () => {});
   await new Promise<void>((resolve) => socket.on('connect', () => resolve()));
-  socket.write('POST /oauth/token HTTP/1.1\r\nHost: x\r\n');
-  // one byte of a header every 200 ms: never idle long enough for an idle timeout to fire
-  const trickle = setInterval(() => socket.writable && socket.write('X'), 200);
+  if (first) socket.write(first);
+  // never idle long enough for an idle timeout to fire (unless nothing is sent at all)
+  const trickle = first ? setInterval(() => socket.writable && socket.write('X'), 200) : undefined;
   const closedAfter = await new Promise<number | undefined>((resolve) => {
     const giveUp = setTimeout(() => resolve(undefined), bound + 5000);
     socket.on('close', () => (clearTimeout(giveUp), resolve(Date.now() - started)));
   });
   clearInterval(trickle);
   socket.destroy();
-  console.log(`slowloris: connection closed after ${closedAfter} ms (bound ${bound} ms), answer ${JSON.stringify(received.split('\r\n')[0])}`);
-  assert.ok(closedAfter !== undefined && closedAfter <= bound, `closed within ${bound} ms`);
+  return { closedAfter, answer: received.split('\r\n')[0] ?? '' };
+}
+
+test('slow clients (slowloris) are cut off within the request timeout: trickled headers, trickled body, silence', { timeout: 60_000 }, async () => {
+  const bound = REQUEST_TIMEOUT_MS + TIMEOUT_CHECK_INTERVAL_MS + 2000;
+  const [headers, body, silent] = await Promise.all([
+    slowClient('POST /oauth/token HTTP/1.1\r\nHost: x\r\n'),
+    slowClient('POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 60000\r\n\r\n'),
+    slowClient(''),
+  ]);
+  console.log(`slowloris (bound ${bound} ms): ${JSON.stringify({ headers, body, silent })}`);
+  for (const [what, r] of Object.entries({ headers, body, silent })) {
+    assert.ok(r.closedAfter !== undefined && r.closedAfter <= bound, `${what}: closed within ${bound} ms (after ${r.closedAfter} ms)`);
+  }
   await stillServes();
 });
