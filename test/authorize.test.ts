@@ -402,3 +402,51 @@ describe('POST /oauth/authorize', () => {
     assert.deepEqual(row, { redirect_uri: 'https://client.example/q?x=1', scopes: ['read', 'profile'], code_challenge: challenge, client_id: client.client_id, username: 'alice', ttl: 600 });
   });
 });
+
+describe('the consent page, more', () => {
+  test('parameters are escaped on the page and come back unchanged', async () => {
+    const state = `"><script>alert(1)</script>'&x=<b>`;
+    const page = await get({ state });
+    assert.equal(page.statusCode, 200);
+    assert.doesNotMatch(page.body, /<script>alert/);
+    assert.doesNotMatch(page.body, /<b>/);
+    const p = redirectParams(await press('deny', { state }), 'https://client.example/cb');
+    assert.equal(p.get('state'), state);
+  });
+
+  test('Sign out on the consent page comes back to the same authorize request', async () => {
+    const own = await signIn(ctx.app, 'alice', 'alice-password');
+    const page = await get({ state: 'so' }, own);
+    const returnTo = /name="return_to" value="([^"]*)"/.exec(page.body)![1]!.replaceAll('&amp;', '&');
+    assert.ok(returnTo.startsWith('/oauth/authorize?'));
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/auth/sign_out',
+      headers: { cookie: cookieHeader(cookiesOf(page, { ...own })) },
+      payload: { _csrf: hiddenFields(page.body)._csrf!, return_to: returnTo },
+    });
+    assert.equal(res.statusCode, 303);
+    assert.equal(res.headers.location, `/auth/sign_in?return_to=${encodeURIComponent(returnTo)}`);
+    assert.equal((await get({}, own)).statusCode, 302, 'signed out');
+  });
+
+  test('force_login shows the consent page after sign-in, even when consent is remembered', async () => {
+    const own = await freshClient();
+    const browser = await signIn(ctx.app, 'alice', 'alice-password');
+    const code = await press('authorize', {}, own, browser);
+    const token = await exchangeCode(ctx.app, own, new URL(String(code.headers.location)).searchParams.get('code')!);
+    assert.equal(token.statusCode, 200);
+    assert.equal((await get({}, browser, own)).statusCode, 302, 'remembered while the token lives');
+
+    const forced = await get({ force_login: 'true' }, browser, own);
+    const returnTo = new URL(String(forced.headers.location), ISSUER).searchParams.get('return_to')!;
+    const again = await signIn(ctx.app, 'alice', 'alice-password');
+    const back = await ctx.app.inject({ url: returnTo, headers: { cookie: cookieHeader(again) } });
+    assert.equal(back.statusCode, 200, 'the person sees what they authorize');
+    assert.match(back.body, />Authorize</);
+  });
+
+  test('lang is accepted', async () => {
+    assert.equal((await get({ lang: 'fr' })).statusCode, 200);
+  });
+});
