@@ -54,7 +54,9 @@ test('SIGTERM under load: in-flight requests complete, new connections are refus
   // until after the signal: they are the slow requests a graceful stop must wait for.
   await holder.query('BEGIN');
   await holder.query('LOCK TABLE access_tokens IN EXCLUSIVE MODE');
-  await sleep(300);
+  // long enough for every worker's request to reach the lock on a busy machine, well short of
+  // the 4 s statement timeout that would end the wait
+  await sleep(1000);
   const inFlightFrom = answers.length;
   running = false;
   const signalAt = Date.now();
