@@ -97,7 +97,8 @@ function plausible(key: string, seed: JunkSeed): string[] {
     case 'code_verifier':
       return [seed.verifier, 'x'.repeat(43)];
     case 'force_login':
-      return ['true', 'false', '1'];
+      // not 'true': that ends the planted session, and every later request would stop at sign-in
+      return ['false', 'no', 'TRUE '];
     case 'decision':
       return ['authorize', 'deny', 'maybe'];
     case '_csrf':
@@ -174,6 +175,11 @@ function entryArb(endpoint: Endpoint, seed: JunkSeed): fc.Arbitrary<Entry> {
 
 /** Percent-encodes every byte of the text as WTF-8, so lone surrogates become e.g. %ED%A0%80. */
 function percent(text: string): string {
+  try {
+    return encodeURIComponent(text); // fast path: throws only on lone surrogates
+  } catch {
+    // fall through to the byte-by-byte encoding
+  }
   let out = '';
   for (const ch of text) {
     const cp = ch.codePointAt(0)!;
@@ -218,7 +224,7 @@ function validParams(endpoint: Endpoint, seed: JunkSeed): [string, string][][] {
     ['response_type', 'code'],
     ['client_id', seed.clientId],
     ['redirect_uri', seed.redirectUri],
-    ['scope', 'read'],
+    ['scope', 'read follow'], // not yet granted: the consent page, not remembered consent
     ['state', 'xyz'],
     ['code_challenge', seed.challenge],
     ['code_challenge_method', 'S256'],
@@ -227,7 +233,7 @@ function validParams(endpoint: Endpoint, seed: JunkSeed): [string, string][][] {
     case 'POST /api/v1/apps':
       return [[['client_name', 'App'], ['redirect_uris', seed.redirectUri], ['scopes', 'read write'], ['website', 'https://app.example']]];
     case 'GET /oauth/authorize':
-      return [authorize, [...authorize, ['force_login', 'true']]];
+      return [authorize, [...authorize, ['force_login', 'false']]];
     case 'POST /oauth/authorize':
       return [
         [...authorize, ['decision', 'authorize'], ['_csrf', seed.csrf]],
@@ -288,16 +294,16 @@ function entriesArb(endpoint: Endpoint, seed: JunkSeed): fc.Arbitrary<EncodedEnt
   const many = fc.constant(null).map(() => Array.from({ length: 150 }, (_, i): Entry => [`k${i}`, 'v', 'v']));
   const entries = fc.oneof(
     { weight: 10, arbitrary: fc.array(entryArb(endpoint, seed), { maxLength: 8 }) },
-    { weight: 10, arbitrary: nearlyValid(endpoint, seed) },
+    { weight: 20, arbitrary: nearlyValid(endpoint, seed) },
     { weight: 1, arbitrary: many },
   );
-  const clean = (n: number) => fc.constant(Array.from({ length: n }, (): [string, string, number] => ['percent', 'percent', 0]));
+  const clean = (n: number) => fc.constant(Array.from({ length: n }, (): [string, string, number] => ['percent', 'percent', 1]));
   return entries.chain((list) =>
     fc.record({
       entries: fc.constant(list),
       // half the time every part is well encoded, so the junk is in the values and not only the bytes
       encodings: fc.oneof(clean(list.length), fc.array(fc.tuple(encodingArb, encodingArb, fc.nat(40)), { minLength: list.length, maxLength: list.length })),
-      separator: fc.constantFrom('&', '&', '&', ';', '&&'),
+      separator: fc.oneof({ weight: 8, arbitrary: fc.constant('&') }, { weight: 1, arbitrary: fc.constantFrom(';', '&&') }),
     }),
   );
 }
