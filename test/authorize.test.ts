@@ -100,9 +100,11 @@ describe('GET /oauth/authorize: client and redirect URI first, never a redirect'
     assertErrorPage(await get({ redirect_uri: 'https://evil.example/cb', response_type: 'token', scope: 'hoge', state: 's' }));
   });
 
-  test('a repeated parameter → 400 page, not a redirect', async () => {
+  test('a repeated client_id or redirect_uri → 400 page, not a redirect', async () => {
     const res = await ctx.app.inject({ url: `/oauth/authorize?${query({})}&client_id=${client.client_id}`, headers: { cookie: cookieHeader(jar) } });
     assertErrorPage(res);
+    const uri = await ctx.app.inject({ url: `/oauth/authorize?${query({})}&redirect_uri=${encodeURIComponent(client.redirect_uris[0]!)}`, headers: { cookie: cookieHeader(jar) } });
+    assertErrorPage(uri);
   });
 });
 
@@ -116,6 +118,21 @@ describe('GET /oauth/authorize: other problems go back to the client', () => {
       assert.ok(p.get('error_description'));
       assert.equal(p.get('code'), null);
     }
+  });
+
+  test('a repeated or oversized parameter other than client and redirect URI → invalid_request, back to the client', async () => {
+    for (const extra of ['&scope=read&scope=write', '&response_type=code', `&code_challenge=${'a'.repeat(5000)}`]) {
+      const res = await ctx.app.inject({ url: `/oauth/authorize?${query({ state: 'rep' })}${extra}`, headers: { cookie: cookieHeader(jar) } });
+      const p = redirectParams(res, 'https://client.example/cb');
+      assert.equal(p.get('error'), 'invalid_request', extra.slice(0, 40));
+      assert.equal(p.get('state'), 'rep');
+      assert.equal(p.get('iss'), ISSUER);
+    }
+    // a repeated state cannot be echoed
+    const twice = await ctx.app.inject({ url: `/oauth/authorize?${query({ state: 'a' })}&state=b`, headers: { cookie: cookieHeader(jar) } });
+    const p = redirectParams(twice, 'https://client.example/cb');
+    assert.equal(p.get('error'), 'invalid_request');
+    assert.equal(p.has('state'), false);
   });
 
   test('missing response_type → invalid_request', async () => {

@@ -13,7 +13,7 @@ import {
 } from '../../oauth/authorization.js';
 import type { UserRow } from '../../store/users.js';
 import { renderPage, sessionId } from '../pages.js';
-import { oauthParams, one } from '../params.js';
+import { oauthParams, one, rawParams } from '../params.js';
 import { endSession } from './sign-in.js';
 
 export const authorizeShape = {
@@ -35,7 +35,12 @@ export async function authorizeRoutes(app: FastifyInstance, { deps }: { deps: De
   const config = { page: true, redirectsToClients: true };
 
   app.get('/oauth/authorize', { config }, async (request, reply) => {
-    const params = oauthParams(request, authorizeShape);
+    let params;
+    try {
+      params = oauthParams(request, authorizeShape);
+    } catch (err) {
+      return refuseMalformed(request, reply, err);
+    }
     const check = await checkAuthorizeRequest(deps, params);
     if (!check.ok) return redirectWithError(reply, check.redirect);
 
@@ -93,6 +98,19 @@ export async function authorizeRoutes(app: FastifyInstance, { deps }: { deps: De
     const answer: Record<string, string> = { error: problem.error.code };
     if (problem.error.description) answer.error_description = problem.error.description;
     return authorizationResponseUrl(deps.config.issuer, problem.redirectUri, problem.state, answer);
+  }
+
+  /**
+   * A repeated or oversized parameter is reported to the client like any other bad parameter once
+   * its client id and redirect URI check out (RFC 6749 §4.1.2.1); if they do not, the page it is.
+   */
+  async function refuseMalformed(request: FastifyRequest, reply: FastifyReply, err: unknown) {
+    if (!(err instanceof OAuthError)) throw err;
+    const raw = rawParams(request);
+    const single = (v: unknown) => (typeof v === 'string' && v.length <= 4096 ? v : undefined);
+    const check = await checkAuthorizeRequest(deps, { client_id: single(raw.client_id), redirect_uri: single(raw.redirect_uri) });
+    const redirectUri = check.ok ? check.request.redirectUri : check.redirect.redirectUri;
+    return redirectWithError(reply, { redirectUri, state: single(raw.state), error: err });
   }
 
   async function redirectWithError(reply: FastifyReply, problem: RedirectableError) {
