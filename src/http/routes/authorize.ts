@@ -107,7 +107,7 @@ export async function authorizeRoutes(app: FastifyInstance, { deps }: { deps: De
   async function refuseMalformed(request: FastifyRequest, reply: FastifyReply, err: unknown) {
     if (!(err instanceof OAuthError)) throw err;
     const raw = rawParams(request);
-    const single = (v: unknown) => (typeof v === 'string' && v.length <= 4096 ? v : undefined);
+    const single = (v: unknown) => one.safeParse(v).data;
     const check = await checkAuthorizeRequest(deps, { client_id: single(raw.client_id), redirect_uri: single(raw.redirect_uri) });
     const redirectUri = check.ok ? check.request.redirectUri : check.redirect.redirectUri;
     return redirectWithError(reply, { redirectUri, state: single(raw.state), error: err });
