@@ -121,7 +121,7 @@ describe('GET /oauth/authorize: other problems go back to the client', () => {
   });
 
   test('a repeated or oversized parameter other than client and redirect URI → invalid_request, back to the client', async () => {
-    for (const extra of ['&scope=read&scope=write', '&response_type=code', `&code_challenge=${'a'.repeat(5000)}`]) {
+    for (const extra of ['&scope=read&scope=write', '&response_type=code', `&code_challenge=${'a'.repeat(5000)}`, '&scope=read%00']) {
       const res = await ctx.app.inject({ url: `/oauth/authorize?${query({ state: 'rep' })}${extra}`, headers: { cookie: cookieHeader(jar) } });
       const p = redirectParams(res, 'https://client.example/cb');
       assert.equal(p.get('error'), 'invalid_request', extra.slice(0, 40));
@@ -133,6 +133,9 @@ describe('GET /oauth/authorize: other problems go back to the client', () => {
     const p = redirectParams(twice, 'https://client.example/cb');
     assert.equal(p.get('error'), 'invalid_request');
     assert.equal(p.has('state'), false);
+    // a NUL in the client id is still the page (never a query with it, never a 500)
+    const nul = `/oauth/authorize?${query({})}&scope=a&scope=b`.replace(`client_id=${client.client_id}`, `client_id=${client.client_id}%00`);
+    assertErrorPage(await ctx.app.inject({ url: nul }));
   });
 
   test('missing response_type → invalid_request', async () => {
