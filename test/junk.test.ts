@@ -108,3 +108,48 @@ test('a NUL in a parameter or in Basic credentials is 400 invalid_request, not a
   assert.equal(page.statusCode, 400);
   assert.match(String(page.headers['content-type']), /^text\/html/);
 });
+
+test('with rate limits on and registration closed, junk still gets 4xx in the format of each route', async () => {
+  const limited = await testApp({ RATE_LIMIT: 'on', RATE_LIMIT_TOKEN: '20', RATE_LIMIT_SIGN_IN: '3', RATE_LIMIT_APPS: '2', APP_REGISTRATION: 'closed' });
+  try {
+    const seed: JunkSeed = {
+      clientId: 'c'.repeat(43),
+      clientSecret: 's'.repeat(43),
+      redirectUri: 'https://client.example/cb',
+      userToken: 'u'.repeat(43),
+      appToken: 'a'.repeat(43),
+      refreshToken: 'r'.repeat(43),
+      code: 'k'.repeat(43),
+      verifier: 'v'.repeat(43),
+      challenge: 'h'.repeat(43),
+      username: 'nobody',
+      password: 'nothing',
+      cookie: 'doorman_csrf=x',
+      csrf: 'x',
+    };
+    const statuses = new Set<number>();
+    for (const [n, endpoint] of ENDPOINTS.entries()) {
+      if (endpoint.method !== 'POST') continue;
+      await fc.assert(
+        fc.asyncProperty(junkRequest(endpoint, seed), async (request) => {
+          const res = await limited.app.inject({ method: request.method, url: request.url, headers: request.headers, ...(request.body ? { payload: request.body } : {}) });
+          statuses.add(res.statusCode);
+          const problem = problemWith(endpoint, { status: res.statusCode, headers: res.headers, body: res.body });
+          if (problem) throw new Error(`${problem}\n${showRequest(request)}`);
+        }),
+        {
+          seed: SEED + 100 + n,
+          numRuns: Math.ceil(RUNS / 2),
+          endOnFailure: true,
+          reporter: (run) => {
+            if (run.failed) throw new Error(`junk run failed (seed ${run.seed}, path "${run.counterexamplePath}"): ${String(run.errorInstance).slice(0, 3000)}`);
+          },
+        },
+      );
+    }
+    assert.ok(statuses.has(429), `no request was limited: ${[...statuses].join(', ')}`);
+    assert.ok(statuses.has(403), 'registration closed was never met');
+  } finally {
+    await limited.close();
+  }
+});
