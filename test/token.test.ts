@@ -171,6 +171,23 @@ describe('grant_type=authorization_code', () => {
     invalidGrant(await exchangeCode(ctx.app, own, late));
   });
 
+  test('AUTHORIZATION_CODE_TTL sets how long a code lives', async () => {
+    const short = await testApp({ AUTHORIZATION_CODE_TTL: '60' });
+    try {
+      const own = await registerApp(short.app);
+      await makeUser(short.deps, 'bob', 'bob-password');
+      const browser = await signIn(short.app, 'bob', 'bob-password');
+      const late = await authorize(short.app, own, browser);
+      const inTime = await authorize(short.app, own, browser);
+      short.clock.advance(59);
+      assert.equal((await exchangeCode(short.app, own, inTime)).statusCode, 200);
+      short.clock.advance(2);
+      invalidGrant(await exchangeCode(short.app, own, late));
+    } finally {
+      await short.close();
+    }
+  });
+
   test("another client's code → invalid_grant, and the code still works for its own client", async () => {
     const own = await registerApp(ctx.app);
     const thief = await registerApp(ctx.app);
