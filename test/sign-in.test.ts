@@ -168,6 +168,20 @@ describe('sign-out', () => {
     assert.equal(rows[0]!.n, 0);
   });
 
+  test('a session ends by itself after 14 days', async () => {
+    const fresh = await testApp();
+    try {
+      await makeUser(fresh.deps, 'zoe', 'zoe-password');
+      const jar = await signIn(fresh.app, 'zoe', 'zoe-password');
+      fresh.clock.advance(14 * 24 * 3600 - 60);
+      assert.ok(await signedIn(jar, fresh));
+      fresh.clock.advance(120);
+      assert.ok(!(await signedIn(jar, fresh)));
+    } finally {
+      await fresh.close();
+    }
+  });
+
   test('needs a CSRF token', async () => {
     const jar = await signIn(ctx.app, 'alice', 'alice-password');
     const res = await ctx.app.inject({ method: 'POST', url: '/auth/sign_out', headers: { cookie: cookieHeader(jar) }, payload: {} });
