@@ -153,3 +153,17 @@ test('with rate limits on and registration closed, junk still gets 4xx in the fo
     await limited.close();
   }
 });
+
+test('other methods on every endpoint are answered below 500 and never show internals', async () => {
+  const paths = [...new Set(ENDPOINTS.map((e) => e.path))];
+  for (const path of paths) {
+    for (const method of ['PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'] as const) {
+      for (const headers of [{}, { origin: 'https://elsewhere.example', 'access-control-request-method': 'POST' }, { 'content-type': 'application/json' }]) {
+        const res = await ctx.app.inject({ method, url: `${path}?x=%ZZ`, headers, ...(method === 'HEAD' || method === 'OPTIONS' ? {} : { payload: '{"a":' }) });
+        assert.ok(res.statusCode < 500, `${method} ${path}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+        assert.doesNotMatch(res.body, /\n\s+at |node_modules|\.ts:\d+/, `${method} ${path}`);
+        if (res.statusCode >= 400 && method !== 'HEAD') assert.ok(res.body.length > 0, `${method} ${path}: an empty ${res.statusCode}`);
+      }
+    }
+  }
+});
