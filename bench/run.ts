@@ -1,0 +1,291 @@
+/**
+ * npm run bench: Doorman's hot paths next to ceilings measured in the same run on the same machine.
+ * Each target runs in its own process (its peak RSS is its own); autocannon drives it from here,
+ * only ever at 127.0.0.1. Options: --duration S (default 10), --warmup S (default 3),
+ * --connections N (default 50), --tokens N (rows stored before the "large table" run, default
+ * 1,000,000); the same as BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_TOKENS.
+ * BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) names the server on
+ * which a fresh database is made for the run and dropped at its end.
+ */
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import pino from 'pino';
+import { createUser } from '../src/accounts/users.js';
+import { loadConfig } from '../src/config.js';
+import type { Database } from '../src/db/database.js';
+import { migrate } from '../src/db/migrate.js';
+import { openDatabase } from '../src/db/open.js';
+import type { Deps } from '../src/deps.js';
+import { registerApplication } from '../src/oauth/applications.js';
+import { approve } from '../src/oauth/authorization.js';
+import { ScopeCatalog } from '../src/oauth/scopes.js';
+import { clientCredentialsGrant } from '../src/oauth/tokens.js';
+import { hashSecret } from '../src/secrets.js';
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string' },
+    tokens: { type: 'string' },
+  },
+});
+const DURATION = Number(args.duration ?? process.env.BENCH_DURATION ?? 10);
+const WARMUP = Number(args.warmup ?? process.env.BENCH_WARMUP ?? 3);
+const CONNECTIONS = Number(args.connections ?? process.env.BENCH_CONNECTIONS ?? 50);
+const STORED_TOKENS = Number(args.tokens ?? process.env.BENCH_TOKENS ?? 1_000_000);
+const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ROOT = new URL('..', import.meta.url).pathname;
+const PORT = 3900 + (process.pid % 50) * 2;
+const REDIRECT_URI = 'https://client.example/callback';
+
+interface Figure {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  rssMb: number;
+}
+
+// ---- processes -----------------------------------------------------------------------------
+
+interface Server {
+  child: ChildProcess;
+  peakRssMb: () => number;
+  stop: () => Promise<void>;
+}
+
+/** Starts `node --import tsx <script>` (so the pid is the server itself) and waits for /health. */
+async function startServer(script: string, argv: string[], env: Record<string, string>): Promise<Server> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...argv], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(PORT), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited) throw new Error(`${script} exited before it answered`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${PORT}/health`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${script} did not answer /health within 60 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // VmHWM: the highest resident set size the process has had.
+  const peakRssMb = () => {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  };
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (exited) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  return { child, peakRssMb, stop };
+}
+
+// ---- load ----------------------------------------------------------------------------------
+
+interface Load {
+  method: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  /** One fixed body, or a new body for every request (single-use codes). */
+  body?: string | (() => string);
+}
+
+function cannon(load: Load, duration: number): Promise<autocannon.Result> {
+  const headers = { ...(load.body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...load.headers };
+  const request: autocannon.Request = { method: load.method, path: load.path, headers };
+  if (typeof load.body === 'string') request.body = load.body;
+  if (typeof load.body === 'function') {
+    const next = load.body;
+    request.setupRequest = (req) => ({ ...req, body: next() });
+  }
+  return autocannon({ url: `http://127.0.0.1:${PORT}`, connections: CONNECTIONS, duration, requests: [request] });
+}
+
+async function measure(name: string, server: Server, load: Load): Promise<Figure> {
+  if (WARMUP > 0) await cannon(load, WARMUP);
+  const r = await cannon(load, DURATION);
+  return {
+    name,
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+    rssMb: server.peakRssMb(),
+  };
+}
+
+// ---- report --------------------------------------------------------------------------------
+
+const pad = (s: string, n: number) => s.padEnd(n);
+const num = (n: number, d = 0) => n.toFixed(d).padStart(8);
+
+function header(): void {
+  console.log(`${pad('target', 44)}${'req/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'non2xx'.padStart(8)}${'errors'.padStart(8)}${'RSS MB'.padStart(8)}  ratio`);
+}
+
+function line(f: Figure, ceiling?: Figure, target?: number): void {
+  let ratio = '';
+  if (ceiling) {
+    const r = f.rps / ceiling.rps;
+    const p99x = f.p99 / Math.max(ceiling.p99, 1);
+    const verdict = target === undefined ? '' : r >= target && p99x < 3 && f.non2xx === 0 && f.errors === 0 ? ' ok' : ' MISS';
+    ratio = `${r.toFixed(2)} × ${ceiling.name.split(' ')[0]} ${ceiling.name.split(' ')[1] ?? ''} (target ≥ ${target ?? '-'}), p99 ${p99x.toFixed(1)}×${verdict}`;
+  }
+  console.log(`${pad(f.name, 44)}${num(f.rps)}${num(f.p50)}${num(f.p99)}${num(f.non2xx)}${num(f.errors)}${num(f.rssMb, 0)}  ${ratio}`);
+}
+
+// ---- the run -------------------------------------------------------------------------------
+
+function benchDeps(db: Database, env: Record<string, string>): Deps {
+  const config = loadConfig({ ...env, LOG_LEVEL: 'silent', RATE_LIMIT: 'off' });
+  return { db, config, log: pino({ level: 'silent' }), clock: () => new Date(), scopes: new ScopeCatalog(config.extraScopes) };
+}
+
+const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+
+async function main(): Promise<void> {
+  const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? '?';
+  console.log(`machine: ${availableParallelism()} cores, ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; node ${process.version}`);
+  console.log(`load: autocannon, ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${DURATION} s measured, same machine`);
+
+  const admin = new pg.Client({ connectionString: SERVER_URL });
+  await admin.connect();
+  const dbName = `doorman_bench_${process.pid}`;
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${dbName}`;
+  const databaseUrl = url.toString();
+  const dataDir = mkdtempSync(join(tmpdir(), 'doorman-bench-'));
+  const servers: Server[] = [];
+  const start = async (script: string, argv: string[], env: Record<string, string>) => {
+    const s = await startServer(script, argv, env);
+    servers.push(s);
+    return s;
+  };
+  const doormanEnv = { RATE_LIMIT: 'off', LOG_LEVEL: 'warn' };
+
+  try {
+    // Fixtures: one app, one user, one live token, through the services themselves.
+    const db = await openDatabase({ databaseUrl, dataDir });
+    await migrate(db);
+    const deps = benchDeps(db, { DATABASE_URL: databaseUrl });
+    const { app, clientSecret } = await registerApplication(deps, { client_name: 'bench', redirect_uris: REDIRECT_URI, scopes: 'read write' });
+    const user = await createUser(deps, { username: 'bench', email: 'bench@example.com', password: 'bench password' });
+    const live = await clientCredentialsGrant(deps, app, { scope: 'read' });
+    const dbEnv = { DATABASE_URL: databaseUrl, BENCH_APP_ID: String(app.id), BENCH_TOKEN_HASH: hashSecret(live.access_token) };
+    const ccBody = form({ grant_type: 'client_credentials', client_id: app.clientId, client_secret: clientSecret, scope: 'read' });
+    const ccLoad: Load = { method: 'POST', path: '/oauth/token', body: ccBody };
+    const ceilingLoad: Load = { method: 'POST', path: '/ceiling', body: ccBody };
+
+    header();
+    const figures: Figure[] = [];
+    const run = async (name: string, script: string, argv: string[], env: Record<string, string>, load: Load) => {
+      const server = await start(script, argv, env);
+      try {
+        const f = await measure(name, server, load);
+        figures.push(f);
+        return f;
+      } finally {
+        await server.stop();
+      }
+    };
+
+    const A = await run('ceiling A (form + JSON)', 'bench/ceiling.ts', ['A'], dbEnv, ceilingLoad);
+    line(A);
+    const B = await run('ceiling B (A + 1 INSERT)', 'bench/ceiling.ts', ['B'], dbEnv, ceilingLoad);
+    line(B, A);
+    const C = await run('ceiling C (A + 1 SELECT by hash)', 'bench/ceiling.ts', ['C'], dbEnv, ceilingLoad);
+    line(C, A);
+
+    const cc = await run('client_credentials', 'src/main.ts', [], { ...doormanEnv, DATABASE_URL: databaseUrl }, ccLoad);
+    line(cc, B, 0.8);
+
+    // Single-use codes, minted through the same service the consent page uses, before the clock starts.
+    const codesNeeded = Math.ceil(B.rps * (WARMUP + DURATION) * 1.5) + 1000;
+    const codes: string[] = [];
+    const request = { app, redirectUri: REDIRECT_URI, scopes: ['read'], state: undefined, codeChallenge: undefined };
+    for (let i = 0; i < codesNeeded; i += 10) {
+      codes.push(...(await Promise.all(Array.from({ length: Math.min(10, codesNeeded - i) }, () => approve(deps, user, request, '127.0.0.1')))));
+    }
+    let nextCode = 0;
+    const acLoad: Load = {
+      method: 'POST',
+      path: '/oauth/token',
+      body: () =>
+        form({ grant_type: 'authorization_code', client_id: app.clientId, client_secret: clientSecret, redirect_uri: REDIRECT_URI, code: codes[nextCode++] ?? 'spent' }),
+    };
+    const ac = await run('authorization_code (codes minted ahead)', 'src/main.ts', [], { ...doormanEnv, DATABASE_URL: databaseUrl }, acLoad);
+    line(ac, B, 0.6);
+    if (nextCode > codes.length) console.log(`  (ran out of codes: ${nextCode - codes.length} requests had none)`);
+
+    const intro = await run('introspect (live token)', 'src/main.ts', [], { ...doormanEnv, DATABASE_URL: databaseUrl }, {
+      method: 'POST',
+      path: '/oauth/introspect',
+      body: form({ client_id: app.clientId, client_secret: clientSecret, token: live.access_token }),
+    });
+    line(intro, C, 0.8);
+    const verify = await run('apps/verify_credentials (bearer)', 'src/main.ts', [], { ...doormanEnv, DATABASE_URL: databaseUrl }, {
+      method: 'GET',
+      path: '/api/v1/apps/verify_credentials',
+      headers: { authorization: `Bearer ${live.access_token}` },
+    });
+    line(verify, C, 0.8);
+
+    // The same client_credentials load with a large table: growth with size should be small.
+    const t0 = Date.now();
+    await db.query(
+      `INSERT INTO access_tokens (token_hash, application_id, scopes, created_at)
+       SELECT encode(sha256(('bench-' || i)::bytea), 'base64'), $1, '{read}', now() FROM generate_series(1, $2::int) AS i`,
+      [app.id, STORED_TOKENS],
+    );
+    await db.exec('VACUUM ANALYZE access_tokens');
+    const [{ n }] = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM access_tokens')) as [{ n: number }];
+    console.log(`  (stored ${n.toLocaleString('en')} tokens in ${((Date.now() - t0) / 1000).toFixed(1)} s, then VACUUM ANALYZE)`);
+    const ccBig = await run(`client_credentials, ${(n / 1e6).toFixed(1)}M tokens stored`, 'src/main.ts', [], { ...doormanEnv, DATABASE_URL: databaseUrl }, ccLoad);
+    line(ccBig, cc, 0.9);
+    await db.close();
+
+    // Embedded PGlite: the same pair on a data folder (one process at a time holds it).
+    const pdb = await openDatabase({ databaseUrl: undefined, dataDir });
+    await migrate(pdb);
+    const pdeps = benchDeps(pdb, { DATA_DIR: dataDir });
+    const p = await registerApplication(pdeps, { client_name: 'bench', redirect_uris: REDIRECT_URI, scopes: 'read write' });
+    await pdb.close();
+    const pBody = form({ grant_type: 'client_credentials', client_id: p.app.clientId, client_secret: p.clientSecret, scope: 'read' });
+    const pEnv = { DATA_DIR: dataDir, BENCH_APP_ID: String(p.app.id), DATABASE_URL: '' };
+    const pB = await run('ceiling B on PGlite', 'bench/ceiling.ts', ['B'], pEnv, { method: 'POST', path: '/ceiling', body: pBody });
+    line(pB, A);
+    const pcc = await run('client_credentials on PGlite', 'src/main.ts', [], { ...doormanEnv, ...pEnv }, { method: 'POST', path: '/oauth/token', body: pBody });
+    line(pcc, pB, 0.8);
+
+    const doormanPg = [cc, ac, intro, verify, ccBig];
+    console.log(`peak RSS of the Doorman process on Postgres: ${Math.max(...doormanPg.map((f) => f.rssMb)).toFixed(0)} MB (target < 150 MB); on PGlite: ${pcc.rssMb.toFixed(0)} MB`);
+    const drift = ccBig.rps / cc.rps - 1;
+    console.log(`client_credentials with ${(n / 1e6).toFixed(1)}M tokens stored: ${(drift * 100).toFixed(1)} % against the empty table (target within ±10 %)`);
+  } finally {
+    for (const s of servers) await s.stop();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
