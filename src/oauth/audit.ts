@@ -20,5 +20,10 @@ export type AuditEventName =
  */
 export async function recordEvent(deps: Pick<Deps, 'log' | 'clock'>, q: Queryable, event: AuditEvent & { event: AuditEventName }): Promise<void> {
   await insertAuditEvent(q, deps.clock(), event);
+  logEvent(deps, event);
+}
+
+/** The log line of an event whose row a store statement wrote along with the change it records. */
+export function logEvent(deps: Pick<Deps, 'log'>, event: AuditEvent & { event: AuditEventName }): void {
   deps.log.info({ audit: event }, event.event);
 }

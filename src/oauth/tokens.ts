@@ -9,19 +9,20 @@ import {
   OAuthError,
 } from '../errors.js';
 import { hashSecret, openWithSecret, randomToken, sealWithSecret } from '../secrets.js';
-import { markApplicationUsed, type ApplicationRow } from '../store/applications.js';
+import type { AuditEvent } from '../store/audit.js';
+import type { ApplicationRow } from '../store/applications.js';
 import { findCode, useCode } from '../store/codes.js';
 import {
   findLiveTokenWithOwner,
   findTokenByAnyHash,
   findTokenByRefreshHash,
-  insertToken,
+  insertIssuedToken,
   revokeFamily,
   revokeToken,
   spendRefreshToken,
   type TokenWithOwner,
 } from '../store/tokens.js';
-import { recordEvent } from './audit.js';
+import { logEvent, recordEvent, type AuditEventName } from './audit.js';
 import { verifierMatches } from './pkce.js';
 import { coversAll, DEFAULT_SCOPE, parseScopes } from './scopes.js';
 
@@ -41,6 +42,8 @@ interface Issue {
   scopes: string[];
   familyId: number | null;
   withRefresh: boolean;
+  /** The audit event, written by the same statement as the token (none when the caller records it later). */
+  audit?: AuditEvent & { event: AuditEventName };
 }
 
 /** Mints an access token (and a refresh token when asked) and stores only their hashes. */
@@ -49,7 +52,7 @@ async function issue(deps: Deps, q: Queryable, what: Issue): Promise<{ id: numbe
   const ttl = deps.config.accessTokenTtl;
   const accessToken = randomToken();
   const refreshToken = what.withRefresh && ttl !== undefined ? randomToken() : undefined;
-  const id = await insertToken(q, {
+  const id = await insertIssuedToken(q, {
     tokenHash: hashSecret(accessToken),
     applicationId: what.app.id,
     userId: what.userId,
@@ -59,8 +62,8 @@ async function issue(deps: Deps, q: Queryable, what: Issue): Promise<{ id: numbe
     expiresAt: ttl === undefined ? null : new Date(now.getTime() + ttl * 1000),
     refreshTokenHash: refreshToken ? hashSecret(refreshToken) : null,
     refreshExpiresAt: refreshToken ? new Date(now.getTime() + deps.config.refreshTokenTtl * 1000) : null,
-  });
-  await markApplicationUsed(q, what.app.id, now);
+  }, what.audit ?? null);
+  if (what.audit) logEvent(deps, what.audit);
   const response: TokenResponse = {
     access_token: accessToken,
     token_type: 'Bearer',
@@ -88,11 +91,10 @@ export async function clientCredentialsGrant(
   address: string | null = null,
 ): Promise<TokenResponse> {
   const scopes = grantableScopes(deps, app, params.scope);
-  return deps.db.transaction(async (tx) => {
-    const { response } = await issue(deps, tx, { app, userId: null, scopes, familyId: null, withRefresh: false });
-    await recordEvent(deps, tx, { event: 'token.issued', clientId: app.clientId, address, detail: { grant: 'client_credentials', scopes } });
-    return response;
-  });
+  // One statement (token, app marked used, audit row): atomic without a transaction.
+  const audit = { event: 'token.issued', clientId: app.clientId, address, detail: { grant: 'client_credentials', scopes } } as const;
+  const { response } = await issue(deps, deps.db, { app, userId: null, scopes, familyId: null, withRefresh: false, audit });
+  return response;
 }
 
 /**
@@ -119,14 +121,8 @@ export async function authorizationCodeGrant(
       return 'invalid' as const;
     }
     if (!(await useCode(tx, code.id, now))) return replayed(tx, code.id, code.userId); // lost a race
-    const { response } = await issue(deps, tx, { app, userId: code.userId, scopes: code.scopes, familyId: code.id, withRefresh: true });
-    await recordEvent(deps, tx, {
-      event: 'token.issued',
-      clientId: app.clientId,
-      userId: code.userId,
-      address,
-      detail: { grant: 'authorization_code', scopes: code.scopes },
-    });
+    const audit = { event: 'token.issued', clientId: app.clientId, userId: code.userId, address, detail: { grant: 'authorization_code', scopes: code.scopes } } as const;
+    const { response } = await issue(deps, tx, { app, userId: code.userId, scopes: code.scopes, familyId: code.id, withRefresh: true, audit });
     return response;
   });
   if (typeof outcome === 'string') throw invalidGrant();
