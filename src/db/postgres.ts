@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { DatabaseUnavailableError, isConnectionError, type Database, type Queryable } from './database.js';
 
@@ -20,6 +21,21 @@ export interface PostgresOptions {
    * by the server a second earlier (statement_timeout), so a merely slow one ends cleanly.
    */
   queryTimeoutMs?: number;
+}
+
+/**
+ * Every query runs as a named (prepared) statement: each connection parses and plans a text once
+ * and reuses the plan after. The name is derived from the text, so one name never means two texts;
+ * the store's texts are constants, so the set of names stays small.
+ */
+const statementNames = new Map<string, string>();
+function prepared(text: string, values: readonly unknown[] | undefined): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `s${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values: values as unknown[] | undefined };
 }
 
 /** Migration scripts may take long (an index on a big table): no statement or read timeout. */
@@ -47,7 +63,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
   };
   const script = (sql: string) => ({ text: sql, query_timeout: SCRIPT_TIMEOUT_MS }) as pg.QueryConfig;
   const on = (client: pg.Pool | pg.PoolClient, inTransaction = false): Queryable => ({
-    query: async (sql, params) => (await client.query(sql, params as unknown[])).rows,
+    query: async (sql, params) => (await client.query(prepared(sql, params))).rows,
     exec: async (sql) => {
       if (inTransaction) await client.query('SET LOCAL statement_timeout = 0');
       await client.query(script(sql));
