@@ -204,6 +204,8 @@ async function main(): Promise<void> {
         figures.push(f);
         return f;
       } finally {
+        // let the last answers of the load drain before the server is told to stop
+        await new Promise((r) => setTimeout(r, 500));
         await server.stop();
       }
     };

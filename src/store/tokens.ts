@@ -62,6 +62,46 @@ export async function insertIssuedToken(q: Queryable, token: NewToken, audit: Au
   return row!.id;
 }
 
+export interface ClientToken {
+  clientId: string;
+  clientSecretHash: string;
+  /** For each wanted scope (by its index), every held scope that would grant it. */
+  coverIndex: number[];
+  coverScope: string[];
+  wanted: number;
+  tokenHash: string;
+  scopes: string[];
+  createdAt: Date;
+  expiresAt: Date | null;
+  address: string | null;
+  auditDetail: Record<string, unknown>;
+}
+
+/**
+ * client_credentials in one statement: finds the client, checks its secret digest and scopes,
+ * and only then stores the token, marks the app used and writes the audit row. `found` false:
+ * no such client; `secretOk` false: wrong secret; `scopesOk` false: scopes beyond the app's.
+ */
+export async function issueClientToken(
+  q: Queryable,
+  t: ClientToken,
+): Promise<{ found: boolean; secretOk: boolean; scopesOk: boolean; id: number | null }> {
+  const [row] = await q.query<{ secretOk: boolean; scopesOk: boolean; id: number | null }>(
+    `WITH app AS (
+       SELECT id, client_secret_hash = $2 AS secret_ok,
+              (SELECT count(DISTINCT c.i) FROM unnest($3::int[], $4::text[]) AS c(i, s) WHERE c.s = ANY(applications.scopes)) = $5 AS scopes_ok
+       FROM applications WHERE client_id = $1),
+     t AS (
+       INSERT INTO access_tokens (token_hash, application_id, scopes, created_at, expires_at)
+       SELECT $6, id, $7, $8, $9 FROM app WHERE secret_ok AND scopes_ok RETURNING id, application_id),
+     a AS (UPDATE applications SET first_used_at = $8 WHERE id = (SELECT application_id FROM t) AND first_used_at IS NULL),
+     e AS (INSERT INTO audit_events (at, event, client_id, address, detail) SELECT $8, 'token.issued', $1, $10, $11 FROM t)
+     SELECT app.secret_ok AS "secretOk", app.scopes_ok AS "scopesOk", t.id FROM app LEFT JOIN t ON true`,
+    [t.clientId, t.clientSecretHash, t.coverIndex, t.coverScope, t.wanted, t.tokenHash, t.scopes, t.createdAt, t.expiresAt, t.address, JSON.stringify(t.auditDetail)],
+  );
+  return row ? { found: true, ...row } : { found: false, secretOk: false, scopesOk: false, id: null };
+}
+
 /** A token that is neither revoked nor expired at `now`, or undefined. */
 export async function findLiveToken(q: Queryable, tokenHash: string, now: Date): Promise<TokenRow | undefined> {
   const [row] = await q.query<TokenRow>(
