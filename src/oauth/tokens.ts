@@ -14,6 +14,7 @@ import type { AuditEvent } from '../store/audit.js';
 import type { ApplicationRow } from '../store/applications.js';
 import { findCode, useCode } from '../store/codes.js';
 import {
+  findCallerAndLiveToken,
   findLiveTokenWithOwner,
   findTokenByAnyHash,
   findTokenByRefreshHash,
@@ -274,6 +275,24 @@ export async function revoke(deps: Deps, app: ApplicationRow, token: string | un
 export async function introspect(deps: Deps, app: ApplicationRow, token: string | undefined): Promise<Record<string, unknown>> {
   if (!token) return { active: false };
   const row = await findLiveTokenWithOwner(deps.db, hashSecret(token), deps.clock());
+  return introspection(deps, app, row);
+}
+
+/**
+ * introspect() straight from the request's credentials: the client check and the token lookup in
+ * one round trip (the hot path of a resource server checking every call it serves).
+ */
+export async function introspectFor(deps: Deps, credentials: ClientCredentials, token: string | undefined): Promise<Record<string, unknown>> {
+  const picked = pickCredentials(credentials);
+  if (!picked) throw invalidClient();
+  // digests compared, not secrets: the time taken says nothing about the stored secret
+  const found = await findCallerAndLiveToken(deps.db, picked.clientId, hashSecret(picked.clientSecret), token ? hashSecret(token) : null, deps.clock());
+  if (!found || !found.secretOk) throw invalidClient();
+  return introspection(deps, { id: found.callerId, resourceServer: found.callerResourceServer }, found.token);
+}
+
+/** What the caller may know about a live token (or none): `{active: false}` unless it is the caller's or the caller is a resource server. */
+function introspection(deps: Deps, app: Pick<ApplicationRow, 'id' | 'resourceServer'>, row: TokenWithOwner | undefined): Record<string, unknown> {
   if (!row || (!app.resourceServer && row.applicationId !== app.id)) return { active: false };
   return {
     active: true,

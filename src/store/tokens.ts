@@ -235,17 +235,45 @@ export interface TokenWithOwner extends TokenRow {
   userCreatedAt: Date | null;
 }
 
-/** A live token with its app and user, in one round trip (the bearer-check hot path). */
-export async function findLiveTokenWithOwner(q: Queryable, tokenHash: string, now: Date): Promise<TokenWithOwner | undefined> {
-  const [row] = await q.query<TokenWithOwner>(
-    `SELECT ${COLUMNS}, a.client_id AS "clientId", a.name AS "appName", a.website AS "appWebsite",
+const LIVE_TOKEN_WITH_OWNER = `SELECT ${COLUMNS}, a.client_id AS "clientId", a.name AS "appName", a.website AS "appWebsite",
             a.redirect_uris AS "appRedirectUris", a.scopes AS "appScopes",
             u.username, u.display_name AS "displayName", u.created_at AS "userCreatedAt"
      FROM access_tokens t
      JOIN applications a ON a.id = t.application_id
      LEFT JOIN users u ON u.id = t.user_id
-     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)`,
-    [tokenHash, now],
-  );
+     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)`;
+
+/** A live token with its app and user, in one round trip (the bearer-check hot path). */
+export async function findLiveTokenWithOwner(q: Queryable, tokenHash: string, now: Date): Promise<TokenWithOwner | undefined> {
+  const [row] = await q.query<TokenWithOwner>(LIVE_TOKEN_WITH_OWNER, [tokenHash, now]);
   return row;
+}
+
+export interface CallerAndToken {
+  secretOk: boolean;
+  callerId: number;
+  callerResourceServer: boolean;
+  token: TokenWithOwner | undefined;
+}
+
+/**
+ * The calling client (is its secret digest right?) and a live token with its owner, in one round
+ * trip (the introspection hot path). Undefined when no such client exists.
+ */
+export async function findCallerAndLiveToken(
+  q: Queryable,
+  clientId: string,
+  clientSecretHash: string,
+  tokenHash: string | null,
+  now: Date,
+): Promise<CallerAndToken | undefined> {
+  const [row] = await q.query<TokenWithOwner & { secretOk: boolean; callerId: number; callerResourceServer: boolean }>(
+    `SELECT c.client_secret_hash = $3 AS "secretOk", c.id AS "callerId", c.resource_server AS "callerResourceServer", o.*
+     FROM applications c LEFT JOIN LATERAL (${LIVE_TOKEN_WITH_OWNER}) o ON true
+     WHERE c.client_id = $4`,
+    [tokenHash, now, clientSecretHash, clientId],
+  );
+  if (!row) return undefined;
+  const { secretOk, callerId, callerResourceServer, ...token } = row;
+  return { secretOk, callerId, callerResourceServer, token: token.id === null ? undefined : (token as TokenWithOwner) };
 }

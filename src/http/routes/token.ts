@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { describe, missingParameter, OAuthError } from '../../errors.js';
 import { authenticateClient } from '../../oauth/clients.js';
-import { authorizationCodeGrant, clientCredentialsGrantFor, introspect, refreshTokenGrant, revoke } from '../../oauth/tokens.js';
+import { authorizationCodeGrant, clientCredentialsGrantFor, introspectFor, refreshTokenGrant, revoke } from '../../oauth/tokens.js';
 import { clientCredentials } from '../client-auth.js';
 import { oauthParams, one } from '../params.js';
 
@@ -64,7 +64,6 @@ export async function tokenRoutes(app: FastifyInstance, { deps }: { deps: Deps }
 
   app.post('/oauth/introspect', async (request) => {
     const params = oauthParams(request, introspectShape);
-    const client = await authenticate(request, params);
-    return introspect(deps, client, params.token);
+    return introspectFor(deps, clientCredentials(request, params), params.token);
   });
 }
