@@ -38,9 +38,17 @@ export function rawParams(request: FastifyRequest): Record<string, unknown> {
 
 type Shape = Record<string, z.ZodType>;
 
+// Building a zod object compiles its parser; do it once per shape (shapes are module constants), not per request.
+const schemas = new WeakMap<Shape, z.ZodObject<Shape>>();
+function schemaOf<S extends Shape>(shape: S): z.ZodObject<S> {
+  let schema = schemas.get(shape);
+  if (!schema) schemas.set(shape, (schema = z.object(shape)));
+  return schema as z.ZodObject<S>;
+}
+
 /** Parses OAuth parameters; a wrong-typed or repeated one is invalid_request (RFC 6749 §3.1). */
 export function oauthParams<S extends Shape>(request: FastifyRequest, shape: S): z.infer<z.ZodObject<S>> {
-  const parsed = z.object(shape).safeParse(rawParams(request));
+  const parsed = schemaOf(shape).safeParse(rawParams(request));
   if (parsed.success) return parsed.data;
   const name = String(parsed.error.issues[0]?.path[0] ?? 'request');
   throw invalidRequest(`The parameter ${name} must be given once, as text of at most 4096 characters.`);
@@ -48,7 +56,7 @@ export function oauthParams<S extends Shape>(request: FastifyRequest, shape: S):
 
 /** Parses Mastodon API parameters; a bad one is 422 "Validation failed", naming it as sent. */
 export function apiParams<S extends Shape>(request: FastifyRequest, shape: S): z.infer<z.ZodObject<S>> {
-  const parsed = z.object(shape).safeParse(rawParams(request));
+  const parsed = schemaOf(shape).safeParse(rawParams(request));
   if (parsed.success) return parsed.data;
   const name = String(parsed.error.issues[0]?.path[0] ?? 'request');
   throw validationFailed(`${name} is not valid`);
