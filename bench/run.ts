@@ -4,12 +4,14 @@
  * only ever at 127.0.0.1. Options: --duration S (default 10), --warmup S (default 3),
  * --connections N (default 50), --tokens N (rows stored before the "large table" run, default
  * 1,000,000); the same as BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_TOKENS.
+ * The servers run as JavaScript compiled by tsc into a temporary folder, as a deployment would run
+ * them (tsx's loader thread alone holds tens of MB); BENCH_TSX=1 runs them under tsx instead.
  * BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) names the server on
  * which a fresh database is made for the run and dropped at its end.
  */
 import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -62,9 +64,21 @@ interface Server {
   stop: () => Promise<void>;
 }
 
-/** Starts `node --import tsx <script>` (so the pid is the server itself) and waits for /health. */
+const UNDER_TSX = process.env.BENCH_TSX === '1';
+let BUILD = '';
+
+/** Compiles src/ and bench/ once, with what they read at run time beside them. */
+function build(): void {
+  BUILD = mkdtempSync(join(tmpdir(), 'doorman-bench-build-'));
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', BUILD], { stdio: 'inherit' });
+  for (const item of ['migrations', 'views', 'package.json']) cpSync(join(ROOT, item), join(BUILD, item), { recursive: true });
+  symlinkSync(join(ROOT, 'node_modules'), join(BUILD, 'node_modules'));
+}
+
+/** Starts the server (node itself, so the pid is the server's) and waits for /health. */
 async function startServer(script: string, argv: string[], env: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...argv], {
+  const command = UNDER_TSX ? ['--import', 'tsx', script] : [join(BUILD, script.replace(/\.ts$/, '.js'))];
+  const child = spawn(process.execPath, [...command, ...argv], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(PORT), HOST: '127.0.0.1' },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -165,6 +179,8 @@ async function main(): Promise<void> {
   const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? '?';
   console.log(`machine: ${availableParallelism()} cores, ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; node ${process.version}`);
   console.log(`load: autocannon, ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${DURATION} s measured, same machine`);
+  console.log(`servers: ${UNDER_TSX ? 'under tsx' : 'compiled by tsc, run by node'}; each target in its own process`);
+  if (!UNDER_TSX) build();
 
   const admin = new pg.Client({ connectionString: SERVER_URL });
   await admin.connect();
@@ -287,6 +303,7 @@ async function main(): Promise<void> {
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin.end();
     rmSync(dataDir, { recursive: true, force: true });
+    if (BUILD) rmSync(BUILD, { recursive: true, force: true });
   }
 }
 

@@ -20,6 +20,7 @@ import {
   findTokenByRefreshHash,
   insertIssuedToken,
   issueClientToken,
+  redeemCodeForToken,
   revokeFamily,
   revokeToken,
   spendRefreshToken,
@@ -27,7 +28,7 @@ import {
 } from '../store/tokens.js';
 import { logEvent, recordEvent, type AuditEventName } from './audit.js';
 import { authenticateClient, pickCredentials, type ClientCredentials } from './clients.js';
-import { verifierMatches } from './pkce.js';
+import { challengeOf, verifierMatches } from './pkce.js';
 import { coversAll, DEFAULT_SCOPE, parseScopes } from './scopes.js';
 
 /** The token endpoint's answer (Mastodon's Token entity, plus the RFC 6749 extras when on). */
@@ -170,6 +171,9 @@ export async function authorizationCodeGrant(
   if (!params.code) throw missingParameter('code');
   if (!params.redirect_uri) throw missingParameter('redirect_uri');
   const codeHash = hashSecret(params.code);
+  const redeemed = await redeemInOneStatement(deps, app, codeHash, params.redirect_uri, params.code_verifier, address);
+  if (redeemed) return redeemed;
+  // Not redeemable as sent: find out why (and revoke on a replay) in a transaction.
   const outcome = await deps.db.transaction(async (tx) => {
     const now = deps.clock();
     const code = await findCode(tx, codeHash);
@@ -192,6 +196,41 @@ export async function authorizationCodeGrant(
     await recordEvent(deps, tx, { event: 'code.replayed', clientId: app.clientId, userId, address, detail: { revoked_tokens: revoked } });
     return 'replayed';
   }
+}
+
+/** The authorization_code happy path: code used up, token, app marked used and audit row in one statement. */
+async function redeemInOneStatement(
+  deps: Deps,
+  app: ApplicationRow,
+  codeHash: string,
+  redirectUri: string,
+  verifier: string | undefined,
+  address: string | null,
+): Promise<TokenResponse | undefined> {
+  const now = deps.clock();
+  const ttl = deps.config.accessTokenTtl;
+  const accessToken = randomToken();
+  const refreshToken = ttl !== undefined ? randomToken() : undefined;
+  const row = await redeemCodeForToken(deps.db, {
+    codeHash,
+    applicationId: app.id,
+    clientId: app.clientId,
+    redirectUri,
+    verifier: verifier ?? null,
+    verifierChallenge: verifier === undefined ? null : (challengeOf(verifier) ?? null),
+    tokenHash: hashSecret(accessToken),
+    createdAt: now,
+    expiresAt: ttl === undefined ? null : new Date(now.getTime() + ttl * 1000),
+    refreshTokenHash: refreshToken ? hashSecret(refreshToken) : null,
+    refreshExpiresAt: refreshToken ? new Date(now.getTime() + deps.config.refreshTokenTtl * 1000) : null,
+    address,
+  });
+  if (!row) return undefined;
+  logEvent(deps, { event: 'token.issued', clientId: app.clientId, userId: row.userId, address, detail: { grant: 'authorization_code', scopes: row.scopes } });
+  const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', scope: row.scopes.join(' '), created_at: Math.floor(now.getTime() / 1000) };
+  if (ttl !== undefined) response.expires_in = ttl;
+  if (refreshToken) response.refresh_token = refreshToken;
+  return response;
 }
 
 /**
