@@ -269,12 +269,16 @@ async function main(): Promise<void> {
 
     // The same client_credentials load with a large table: growth with size should be small.
     const t0 = Date.now();
-    // exec, not query: a script has no statement timeout (both values are numbers, safe inline)
-    await db.exec(
+    // a plain connection of its own: the pool's statement timeout is for requests, not for this
+    const filler = new pg.Client({ connectionString: databaseUrl });
+    await filler.connect();
+    await filler.query(
       `INSERT INTO access_tokens (token_hash, application_id, scopes, created_at)
-       SELECT encode(sha256(('bench-' || i)::bytea), 'base64'), ${Number(app.id)}, '{read}', now() FROM generate_series(1, ${Math.trunc(STORED_TOKENS)}) AS i`,
+       SELECT encode(sha256(('bench-' || i)::bytea), 'base64'), $1, '{read}', now() FROM generate_series(1, $2::int) AS i`,
+      [app.id, STORED_TOKENS],
     );
-    await db.exec('VACUUM ANALYZE access_tokens');
+    await filler.query('VACUUM ANALYZE access_tokens');
+    await filler.end();
     const [{ n }] = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM access_tokens')) as [{ n: number }];
     console.log(`  (stored ${n.toLocaleString('en')} tokens in ${((Date.now() - t0) / 1000).toFixed(1)} s, then VACUUM ANALYZE)`);
     const ccBig = await run(`client_credentials, ${(n / 1e6).toFixed(1)}M tokens stored`, 'src/main.ts', [], { ...doormanEnv, DATABASE_URL: databaseUrl }, ccLoad);
