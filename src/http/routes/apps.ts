@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { OAuthError } from '../../errors.js';
+import { applicationEntity, registeredApplicationEntity } from '../../oauth/application-entity.js';
 import { registerApplication } from '../../oauth/applications.js';
 import { checkBearer } from '../../oauth/tokens.js';
 import { bearerToken } from '../client-auth.js';
@@ -13,18 +14,6 @@ export const registerAppShape = {
   website: one.optional(),
 };
 
-/** Mastodon's Application entity. */
-export function applicationEntity(app: { id: number; name: string; website: string | null; scopes: string[]; redirectUris: string[] }) {
-  return {
-    id: String(app.id),
-    name: app.name,
-    website: app.website,
-    scopes: app.scopes,
-    redirect_uri: app.redirectUris.join('\n'),
-    redirect_uris: app.redirectUris,
-  };
-}
-
 export async function appsRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
   app.post('/api/v1/apps', async (request, reply) => {
     if (deps.config.appRegistration === 'closed') {
@@ -33,12 +22,7 @@ export async function appsRoutes(app: FastifyInstance, { deps }: { deps: Deps })
     const params = apiParams(request, registerAppShape);
     const { app: created, clientSecret } = await registerApplication(deps, params);
     reply.header('Cache-Control', 'no-store');
-    return {
-      ...applicationEntity(created),
-      client_id: created.clientId,
-      client_secret: clientSecret,
-      client_secret_expires_at: 0,
-    };
+    return registeredApplicationEntity(created, clientSecret);
   });
 
   app.get('/api/v1/apps/verify_credentials', async (request) => {
