@@ -60,10 +60,11 @@ function oneLine(err: unknown): string {
 
 async function run(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
-  if (!name || name === '--help' || name === 'help') {
-    process.stderr.write(usage());
-    return name ? 0 : 2;
+  if (name === '--help' || name === 'help') {
+    process.stdout.write(usage());
+    return 0;
   }
+  if (!name) throw new UsageError(`no command given; commands: ${Object.keys(COMMANDS).join(', ')} (help: --help)`);
   const command = COMMANDS[name];
   if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')}`);
   const options = parseOptions(name, command, args);

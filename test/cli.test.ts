@@ -1,0 +1,266 @@
+// SPEC §6: the admin command line, run as the operator runs it (a child process over the same
+// database as the server): JSON on stdout and exit 0, or one line on stderr and a non-zero exit.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { verifyPassword } from '../src/accounts/passwords.js';
+import type { Database } from '../src/db/database.js';
+import { migrate } from '../src/db/migrate.js';
+import { openPglite } from '../src/db/pglite.js';
+import { openPostgres } from '../src/db/postgres.js';
+import { hashSecret } from '../src/secrets.js';
+import { insertAuditEvent } from '../src/store/audit.js';
+import { testDatabase, type TestDatabase } from './support/database.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+let database: TestDatabase;
+
+/** Where the CLI finds the database: this test's own Postgres database, or its PGlite folder. */
+const storage = (): Record<string, string> => (database.url ? { DATABASE_URL: database.url } : { DATA_DIR: database.dataDir! });
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...storage(), ...opts.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdin.on('error', () => {}); // a command that reads nothing may exit before we write
+  child.stdin.end(opts.stdin ?? '');
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+async function ok<T = unknown>(args: string[], stdin?: string): Promise<T> {
+  const run = await cli(args, { stdin });
+  assert.equal(run.code, 0, `${args.join(' ')} → ${run.code}: ${run.stderr}`);
+  assert.equal(run.stderr, '');
+  return JSON.parse(run.stdout) as T;
+}
+
+/** A refusal: non-zero exit, nothing on stdout, exactly one line on stderr. */
+async function refused(args: string[], stdin?: string, env?: Record<string, string>): Promise<string> {
+  const run = await cli(args, { stdin, env });
+  assert.notEqual(run.code, 0, `${args.join(' ')} should fail: ${run.stdout}`);
+  assert.equal(run.stdout, '');
+  assert.match(run.stderr, /^[^\n]+\n$/, `one line on stderr: ${JSON.stringify(run.stderr)}`);
+  assert.doesNotMatch(run.stderr, /\bat .+:\d+:\d+/, 'no stack trace');
+  return run.stderr.trim();
+}
+
+/** Opens the database in this process for a look, and closes it again (PGlite has one owner at a time). */
+async function look<T>(fn: (db: Database) => Promise<T>): Promise<T> {
+  const db = database.url ? await openPostgres(database.url) : await openPglite(database.dataDir!);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+before(async () => {
+  database = await testDatabase();
+  await database.db.close(); // the CLI processes own the database from here on
+});
+
+after(async () => {
+  await database.drop();
+});
+
+interface UserOut {
+  id: string;
+  username: string;
+  email: string;
+}
+
+test('users:create reads the password from stdin; users:list shows the user without any hash; users:delete removes them', async () => {
+  const created = await ok<UserOut & Record<string, unknown>>(['users:create', '--username', 'alice', '--email', 'alice@example.com'], 'correct horse battery staple\n');
+  assert.equal(created.username, 'alice');
+  assert.equal(created.email, 'alice@example.com');
+  assert.equal(typeof created.id, 'string');
+  assert.ok(!JSON.stringify(created).includes('scrypt') && !('password_hash' in created) && !('passwordHash' in created));
+
+  // the --name=value form, and a password line without a newline
+  await ok(['users:create', '--username=bob', '--email=bob@example.com'], 'another password');
+
+  const listed = await ok<UserOut[]>(['users:list']);
+  assert.deepEqual(listed.map((u) => u.username), ['alice', 'bob']);
+  assert.ok(!JSON.stringify(listed).includes('scrypt'), 'no password hash listed');
+
+  // the password is the first line, as typed: it signs in (checked against the stored hash)
+  const hash = await look(async (db) => (await db.query<{ h: string }>(`SELECT password_hash AS h FROM users WHERE username = 'alice'`))[0]!.h);
+  assert.equal(await verifyPassword('correct horse battery staple', hash), true);
+
+  // deleting a user revokes their tokens: their rows go with them
+  await look(async (db) => {
+    const [app] = await db.query<{ id: number }>(
+      `INSERT INTO applications (client_id, client_secret_hash, name, redirect_uris, scopes) VALUES ('cli-test-app', 'x', 'x', '{urn:ietf:wg:oauth:2.0:oob}', '{read}') RETURNING id`,
+    );
+    await db.query(
+      `INSERT INTO access_tokens (token_hash, application_id, user_id, scopes, created_at, family_id)
+       SELECT 'cli-test-token', $1, id, '{read}', now(), NULL FROM users WHERE username = 'bob'`,
+      [app!.id],
+    );
+  });
+  assert.deepEqual(await ok(['users:delete', '--username', 'bob']), { deleted: true, username: 'bob' });
+  assert.deepEqual((await ok<UserOut[]>(['users:list'])).map((u) => u.username), ['alice']);
+  assert.equal(await look(async (db) => (await db.query(`SELECT 1 FROM access_tokens WHERE token_hash = 'cli-test-token'`)).length), 0);
+  await ok(['apps:delete', '--client-id', 'cli-test-app']);
+});
+
+test('users:create refuses a duplicate user name, a bad e-mail address and an empty password', async () => {
+  assert.match(await refused(['users:create', '--username', 'alice', '--email', 'other@example.com'], 'pw\n'), /username is already taken/);
+  assert.match(await refused(['users:create', '--username', 'carol', '--email', 'not-an-address'], 'pw\n'), /email/);
+  assert.match(await refused(['users:create', '--username', 'carol', '--email', 'carol@example.com'], ''), /password/);
+  assert.match(await refused(['users:delete', '--username', 'nobody']), /nobody/);
+  assert.deepEqual((await ok<UserOut[]>(['users:list'])).map((u) => u.username), ['alice'], 'nothing was written');
+});
+
+interface AppOut {
+  id: string;
+  name: string;
+  client_id: string;
+  client_secret?: string;
+  redirect_uris: string[];
+  scopes: string[];
+}
+
+test('apps:create prints the Application entity with the secret; apps:list never shows a secret; no table keeps it', async () => {
+  const created = await ok<AppOut & Record<string, unknown>>([
+    'apps:create',
+    '--name',
+    'Reader',
+    '--redirect-uri',
+    'https://reader.example/cb',
+    '--redirect-uri=urn:ietf:wg:oauth:2.0:oob',
+    '--scopes',
+    'read write',
+    '--website=https://reader.example',
+    '--resource-server',
+  ]);
+  // the keys POST /api/v1/apps answers with
+  assert.deepEqual(Object.keys(created).sort(), [
+    'client_id',
+    'client_secret',
+    'client_secret_expires_at',
+    'id',
+    'name',
+    'redirect_uri',
+    'redirect_uris',
+    'scopes',
+    'website',
+  ]);
+  assert.equal(created.name, 'Reader');
+  assert.deepEqual(created.redirect_uris, ['https://reader.example/cb', 'urn:ietf:wg:oauth:2.0:oob']);
+  assert.equal(created.redirect_uri, 'https://reader.example/cb\nurn:ietf:wg:oauth:2.0:oob');
+  assert.deepEqual(created.scopes, ['read', 'write']);
+  assert.equal(created.website, 'https://reader.example');
+  assert.ok(!created.client_id.startsWith('-'));
+  const secret = created.client_secret!;
+  assert.ok(secret.length >= 43);
+
+  const listed = await ok<(AppOut & { resource_server: boolean })[]>(['apps:list']);
+  assert.equal(listed.length, 1);
+  assert.equal(listed[0]!.client_id, created.client_id);
+  assert.equal(listed[0]!.resource_server, true);
+  assert.ok(!('client_secret' in listed[0]!));
+  assert.ok(!JSON.stringify(listed).includes(secret));
+  assert.ok(!JSON.stringify(listed).includes(hashSecret(secret)), 'not even the digest is listed');
+
+  // SPEC §2: a dump lets nobody act as the client
+  await look(async (db) => {
+    const tables = await db.query<{ name: string }>(
+      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`,
+    );
+    assert.ok(tables.some((t) => t.name === 'applications'));
+    for (const { name } of tables) {
+      for (const { row } of await db.query<{ row: string }>(`SELECT row_to_json(t)::text AS row FROM "${name}" t`)) {
+        assert.ok(!row.includes(secret), `${name} holds the client secret in plaintext`);
+      }
+    }
+    const [stored] = await db.query<{ hash: string }>('SELECT client_secret_hash AS hash FROM applications WHERE client_id = $1', [created.client_id]);
+    assert.equal(stored!.hash, hashSecret(secret), 'the digest of the printed secret is what is kept');
+  });
+
+  assert.deepEqual(await ok(['apps:delete', '--client-id', created.client_id]), { deleted: true, client_id: created.client_id });
+  assert.deepEqual(await ok(['apps:list']), []);
+  assert.match(await refused(['apps:delete', '--client-id', created.client_id]), /no application/);
+});
+
+test('apps:create refuses a bad redirect URI, an unknown scope, a missing name and a bad website', async () => {
+  assert.match(await refused(['apps:create', '--name', 'X', '--redirect-uri', 'javascript:alert(1)']), /redirect_uris/);
+  assert.match(await refused(['apps:create', '--name', 'X', '--redirect-uri', 'https://x.example/cb#frag']), /redirect_uris/);
+  assert.match(await refused(['apps:create', '--name', 'X', '--redirect-uri', 'https://x.example/cb', '--scopes', 'read bogus']), /scopes/);
+  assert.match(await refused(['apps:create', '--name', '', '--redirect-uri', 'https://x.example/cb']), /client_name/);
+  assert.match(await refused(['apps:create', '--name', 'X', '--redirect-uri', 'https://x.example/cb', '--website', 'not a url']), /website/);
+  assert.deepEqual(await ok(['apps:list']), [], 'nothing was written');
+});
+
+test('operator scopes from SCOPES are accepted by apps:create', async () => {
+  const run = await cli(['apps:create', '--name', 'API', '--redirect-uri', 'https://api.example/cb', '--scopes', 'read api:write'], { env: { SCOPES: 'api:read api:write' } });
+  assert.equal(run.code, 0, run.stderr);
+  const created = JSON.parse(run.stdout) as AppOut;
+  assert.deepEqual(created.scopes, ['read', 'api:write']);
+  await ok(['apps:delete', `--client-id=${created.client_id}`]);
+});
+
+test('wrong use: unknown command, unknown or repeated option, missing option or value, bad setting', async () => {
+  assert.match(await refused(['users:frobnicate']), /unknown command "users:frobnicate"/);
+  assert.match(await refused([]), /no command given/);
+  assert.match(await refused(['users:list', '--verbose']), /--verbose/);
+  assert.match(await refused(['users:create', '--username', 'dave'], 'pw\n'), /missing --email/);
+  assert.match(await refused(['apps:create', '--name']), /--name/);
+  assert.match(await refused(['apps:create', '--redirect-uri', 'https://x.example/cb']), /missing --name/);
+  assert.match(await refused(['users:delete', '--username', 'a', '--username', 'b']), /more than once/);
+  assert.match(await refused(['audit:list', '--since', 'last tuesday']), /--since/);
+  assert.match(await refused(['users:list'], undefined, { SCOPES: 'bad"scope' }), /SCOPES/);
+});
+
+test('tokens:prune prints what it deleted', async () => {
+  const out = await ok<{ deleted: Record<string, number> }>(['tokens:prune']);
+  for (const key of ['codes', 'tokens', 'sessions']) assert.equal(typeof out.deleted[key], 'number', key);
+});
+
+test('audit:list is newest first and filters by user, client and time', async () => {
+  await look(async (db) => {
+    await insertAuditEvent(db, new Date('2026-01-01T00:00:00Z'), { event: 'sign_in.succeeded', username: 'alice', address: '127.0.0.1' });
+    await insertAuditEvent(db, new Date('2026-01-02T00:00:00Z'), { event: 'token.issued', clientId: 'client-a', username: 'alice' });
+    await insertAuditEvent(db, new Date('2026-01-03T00:00:00Z'), { event: 'token.issued', clientId: 'client-b', username: 'someone' });
+  });
+  const all = await ok<{ event: string; at: string; client_id: string | null; username: string | null }[]>(['audit:list']);
+  assert.deepEqual(all.map((e) => e.at), ['2026-01-03T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-01T00:00:00.000Z']);
+  assert.deepEqual((await ok<{ at: string }[]>(['audit:list', '--user', 'alice'])).map((e) => e.at), ['2026-01-02T00:00:00.000Z', '2026-01-01T00:00:00.000Z']);
+  assert.deepEqual((await ok<{ client_id: string }[]>(['audit:list', '--client-id=client-b'])).map((e) => e.client_id), ['client-b']);
+  assert.deepEqual((await ok<{ at: string }[]>(['audit:list', '--since', '2026-01-02T00:00:00Z'])).map((e) => e.at), ['2026-01-03T00:00:00.000Z', '2026-01-02T00:00:00.000Z']);
+});
+
+test('PGlite: while another process owns DATA_DIR the CLI says so in one line and exits non-zero', async () => {
+  // PGlite whatever database the rest of the suite uses
+  const dataDir = mkdtempSync(join(tmpdir(), 'doorman-cli-lock-'));
+  const template = process.env.DOORMAN_PGLITE_TEMPLATE;
+  if (template) cpSync(template, dataDir, { recursive: true });
+  const owner = await openPglite(dataDir);
+  try {
+    await migrate(owner);
+    const message = await refused(['users:list'], undefined, { DATA_DIR: dataDir, DATABASE_URL: '' });
+    assert.ok(message.includes(dataDir), message);
+    assert.match(message, /in use by another Doorman process \(pid \d+\)/);
+    // the owner is untouched
+    assert.deepEqual(await owner.query('SELECT count(*)::int AS n FROM users'), [{ n: 0 }]);
+  } finally {
+    await owner.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
