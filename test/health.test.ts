@@ -1,0 +1,39 @@
+// SPEC §1: GET /health answers 200 while the database answers and 503 when it does not; a real
+// server stops on SIGTERM with exit code 0 and, on PGlite, gives DATA_DIR back.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { testApp } from './support/app.js';
+import { emptyDatabase } from './support/database.js';
+import { startDoorman } from './support/process.js';
+
+test('/health is 200 with the database, 503 in the SPEC error format without it', async () => {
+  const ctx = await testApp();
+  try {
+    const up = await ctx.app.inject({ method: 'GET', url: '/health' });
+    assert.equal(up.statusCode, 200);
+    assert.deepEqual(up.json(), { status: 'ok' });
+
+    await ctx.database.db.close(); // the database is gone
+    const down = await ctx.app.inject({ method: 'GET', url: '/health' });
+    assert.equal(down.statusCode, 503);
+    assert.equal(down.json().error, 'temporarily_unavailable');
+    assert.doesNotMatch(down.body, /\bat .+:\d+:\d+/, 'no stack trace');
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('a running server exits 0 on SIGTERM', { timeout: 90_000 }, async () => {
+  const empty = await emptyDatabase();
+  try {
+    const doorman = await startDoorman(empty.url ? { DATABASE_URL: empty.url } : { DATA_DIR: empty.dataDir! }, 60_000);
+    const health = await fetch(`${doorman.url}/health`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await doorman.stop('SIGTERM'), { code: 0, signal: null }, doorman.output());
+    if (empty.dataDir) assert.equal(existsSync(join(empty.dataDir, 'doorman.lock')), false, 'the lock file is removed');
+  } finally {
+    await empty.drop();
+  }
+});
