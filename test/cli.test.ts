@@ -226,6 +226,8 @@ test('wrong use: unknown command, unknown or repeated option, missing option or 
   assert.match(await refused(['users:delete', '--username', 'a', '--username', 'b']), /more than once/);
   assert.match(await refused(['audit:list', '--since', 'last tuesday']), /--since/);
   assert.match(await refused(['users:list'], undefined, { SCOPES: 'bad"scope' }), /SCOPES/);
+  // port 1: nothing listens there
+  assert.match(await refused(['users:list'], undefined, { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/doorman' }), /database is not available: .*ECONNREFUSED/);
 });
 
 test('tokens:prune prints what it deleted', async () => {

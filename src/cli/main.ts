@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { isConnectionError, type Database } from '../db/database.js';
+import { DatabaseUnavailableError, type Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import { OAuthError } from '../errors.js';
@@ -47,14 +47,14 @@ function parseOptions(name: string, command: Command, args: string[]): Options {
   return parsed.values as Options;
 }
 
-/** One line for stderr, whatever was thrown. */
+/** One line for stderr, whatever was thrown (with the reason a database did not answer, never a stack). */
 function oneLine(err: unknown): string {
   let message: string;
   if (err instanceof OAuthError) message = err.message;
-  else if (err instanceof AggregateError && !err.message) message = String(err.errors[0]?.message ?? err.errors[0] ?? 'unknown error');
+  else if (err instanceof AggregateError && !err.message) message = oneLine(err.errors[0] ?? 'unknown error');
+  else if (err instanceof DatabaseUnavailableError && err.cause) message = `${err.message}: ${oneLine(err.cause)}`;
   else if (err instanceof Error) message = err.message || String((err as { code?: string }).code ?? err.name);
   else message = String(err);
-  if (isConnectionError(err) || (err instanceof AggregateError && err.errors.some(isConnectionError))) message = `the database does not answer: ${message}`;
   return message.replace(/\s*\n\s*/g, ' ');
 }
 
