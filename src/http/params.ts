@@ -6,6 +6,11 @@ import { invalidRequest, validationFailed } from '../errors.js';
 const text = z.string().max(4096).regex(/^[^\u0000]*$/);
 /** One value, given once, of a sane length. */
 export const one = text;
+/**
+ * A token presented to be revoked or introspected: it is only ever hashed, never put in a query, so
+ * any text is accepted and junk is simply a token that matches nothing (RFC 7009 §2.2, RFC 7662 §2.2).
+ */
+export const presentedToken = z.string().max(4096);
 /** One value or a list (repeated keys, `key[]=`, or a JSON array). */
 export const oneOrMany = z.union([text, z.array(text).max(64)]);
 

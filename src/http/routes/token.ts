@@ -4,7 +4,7 @@ import { describe, missingParameter, OAuthError } from '../../errors.js';
 import { authenticateClient } from '../../oauth/clients.js';
 import { authorizationCodeGrant, clientCredentialsGrantFor, introspectFor, refreshTokenGrant, revoke } from '../../oauth/tokens.js';
 import { clientCredentials } from '../client-auth.js';
-import { oauthParams, one } from '../params.js';
+import { oauthParams, one, presentedToken } from '../params.js';
 
 const clientShape = { client_id: one.optional(), client_secret: one.optional() };
 export const tokenShape = {
@@ -16,7 +16,7 @@ export const tokenShape = {
   scope: one.optional(),
   refresh_token: one.optional(),
 };
-export const revokeShape = { ...clientShape, token: one.optional(), token_type_hint: one.optional() };
+export const revokeShape = { ...clientShape, token: presentedToken.optional(), token_type_hint: one.optional() };
 export const introspectShape = revokeShape;
 
 export async function tokenRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
