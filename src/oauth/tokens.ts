@@ -15,7 +15,7 @@ import type { ApplicationRow } from '../store/applications.js';
 import { findCode, useCode } from '../store/codes.js';
 import {
   findCallerAndLiveToken,
-  findLiveTokenWithOwner,
+  findLiveToken,
   findTokenByAnyHash,
   findTokenByRefreshHash,
   insertIssuedToken,
@@ -24,12 +24,13 @@ import {
   revokeFamily,
   revokeToken,
   spendRefreshToken,
-  type TokenWithOwner,
+  type LiveToken,
 } from '../store/tokens.js';
 import { logEvent, recordEvent, type AuditEventName } from './audit.js';
 import { authenticateClient, pickCredentials, type ClientCredentials } from './clients.js';
 import { challengeOf, verifierMatches } from './pkce.js';
 import { coversAll, DEFAULT_SCOPE, parseScopes } from './scopes.js';
+import { withOwner, type TokenWithOwner } from './token-owners.js';
 
 /** The token endpoint's answer (Mastodon's Token entity, plus the RFC 6749 extras when on). */
 export interface TokenResponse {
@@ -313,8 +314,7 @@ export async function revoke(deps: Deps, app: ApplicationRow, token: string | un
 /** RFC 7662: what the caller may know about a token; `{active: false}` for anything else. */
 export async function introspect(deps: Deps, app: ApplicationRow, token: string | undefined): Promise<Record<string, unknown>> {
   if (!token) return { active: false };
-  const row = await findLiveTokenWithOwner(deps.db, hashSecret(token), deps.clock());
-  return introspection(deps, app, row);
+  return introspection(deps, app, await findLiveToken(deps.db, hashSecret(token), deps.clock()));
 }
 
 /**
@@ -331,8 +331,10 @@ export async function introspectFor(deps: Deps, credentials: ClientCredentials, 
 }
 
 /** What the caller may know about a live token (or none): `{active: false}` unless it is the caller's or the caller is a resource server. */
-function introspection(deps: Deps, app: Pick<ApplicationRow, 'id' | 'resourceServer'>, row: TokenWithOwner | undefined): Record<string, unknown> {
-  if (!row || (!app.resourceServer && row.applicationId !== app.id)) return { active: false };
+async function introspection(deps: Deps, app: Pick<ApplicationRow, 'id' | 'resourceServer'>, live: LiveToken | undefined): Promise<Record<string, unknown>> {
+  if (!live || (!app.resourceServer && live.applicationId !== app.id)) return { active: false };
+  const row = await withOwner(deps, live);
+  if (!row) return { active: false };
   return {
     active: true,
     scope: row.scopes.join(' '),
@@ -348,7 +350,8 @@ function introspection(deps: Deps, app: Pick<ApplicationRow, 'id' | 'resourceSer
 /** The live token behind an `Authorization: Bearer` header, or 401. */
 export async function checkBearer(deps: Pick<Deps, 'db' | 'clock'>, token: string | undefined): Promise<TokenWithOwner> {
   if (!token) throw invalidToken();
-  const row = await findLiveTokenWithOwner(deps.db, hashSecret(token), deps.clock());
+  const live = await findLiveToken(deps.db, hashSecret(token), deps.clock());
+  const row = live && (await withOwner(deps, live));
   if (!row) throw invalidToken();
   return row;
 }

@@ -144,16 +144,6 @@ export async function redeemCodeForToken(q: Queryable, r: CodeRedemption): Promi
   return row;
 }
 
-/** A token that is neither revoked nor expired at `now`, or undefined. */
-export async function findLiveToken(q: Queryable, tokenHash: string, now: Date): Promise<TokenRow | undefined> {
-  const [row] = await q.query<TokenRow>(
-    `SELECT ${COLUMNS} FROM access_tokens t
-     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)`,
-    [tokenHash, now],
-  );
-  return row;
-}
-
 /** Any token, live or not, by its access token or refresh token hash. */
 export async function findTokenByAnyHash(q: Queryable, hash: string): Promise<TokenRow | undefined> {
   const [row] = await q.query<TokenRow>(
@@ -266,7 +256,28 @@ export async function deleteDeadTokens(q: Queryable, before: Date, limit: number
   return rows.length;
 }
 
-export interface TokenWithOwner extends TokenRow {
+/** What a bearer check needs of a live token. */
+export interface LiveToken {
+  applicationId: number;
+  userId: number | null;
+  scopes: string[];
+  createdAt: Date;
+  expiresAt: Date | null;
+}
+
+// Only the token's own row, by its unique index: the hot path of every bearer check.
+const LIVE_TOKEN = `SELECT t.application_id AS "applicationId", t.user_id AS "userId", t.scopes, t.created_at AS "createdAt", t.expires_at AS "expiresAt"
+     FROM access_tokens t
+     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)`;
+
+/** A token that is neither revoked nor expired at `now`, or undefined. */
+export async function findLiveToken(q: Queryable, tokenHash: string, now: Date): Promise<LiveToken | undefined> {
+  const [row] = await q.query<LiveToken>(LIVE_TOKEN, [tokenHash, now]);
+  return row;
+}
+
+/** The app and (for user tokens) the user a token was issued to, as a bearer check shows them. */
+export interface TokenOwner {
   clientId: string;
   appName: string;
   appWebsite: string | null;
@@ -277,17 +288,14 @@ export interface TokenWithOwner extends TokenRow {
   userCreatedAt: Date | null;
 }
 
-const LIVE_TOKEN_WITH_OWNER = `SELECT ${COLUMNS}, a.client_id AS "clientId", a.name AS "appName", a.website AS "appWebsite",
-            a.redirect_uris AS "appRedirectUris", a.scopes AS "appScopes",
-            u.username, u.display_name AS "displayName", u.created_at AS "userCreatedAt"
-     FROM access_tokens t
-     JOIN applications a ON a.id = t.application_id
-     LEFT JOIN users u ON u.id = t.user_id
-     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)`;
-
-/** A live token with its app and user, in one round trip (the bearer-check hot path). */
-export async function findLiveTokenWithOwner(q: Queryable, tokenHash: string, now: Date): Promise<TokenWithOwner | undefined> {
-  const [row] = await q.query<TokenWithOwner>(LIVE_TOKEN_WITH_OWNER, [tokenHash, now]);
+export async function findTokenOwner(q: Queryable, applicationId: number, userId: number | null): Promise<TokenOwner | undefined> {
+  const [row] = await q.query<TokenOwner>(
+    `SELECT a.client_id AS "clientId", a.name AS "appName", a.website AS "appWebsite", a.redirect_uris AS "appRedirectUris",
+            a.scopes AS "appScopes", u.username, u.display_name AS "displayName", u.created_at AS "userCreatedAt"
+     FROM applications a LEFT JOIN users u ON u.id = $2
+     WHERE a.id = $1`,
+    [applicationId, userId],
+  );
   return row;
 }
 
@@ -295,12 +303,12 @@ export interface CallerAndToken {
   secretOk: boolean;
   callerId: number;
   callerResourceServer: boolean;
-  token: TokenWithOwner | undefined;
+  token: LiveToken | undefined;
 }
 
 /**
- * The calling client (is its secret digest right?) and a live token with its owner, in one round
- * trip (the introspection hot path). Undefined when no such client exists.
+ * The calling client (is its secret digest right?) and a live token, in one round trip (the
+ * introspection hot path). Undefined when no such client exists.
  */
 export async function findCallerAndLiveToken(
   q: Queryable,
@@ -309,13 +317,16 @@ export async function findCallerAndLiveToken(
   tokenHash: string | null,
   now: Date,
 ): Promise<CallerAndToken | undefined> {
-  const [row] = await q.query<TokenWithOwner & { secretOk: boolean; callerId: number; callerResourceServer: boolean }>(
+  const [row] = await q.query<Nullable<LiveToken> & { secretOk: boolean; callerId: number; callerResourceServer: boolean }>(
     `SELECT c.client_secret_hash = $3 AS "secretOk", c.id AS "callerId", c.resource_server AS "callerResourceServer", o.*
-     FROM applications c LEFT JOIN LATERAL (${LIVE_TOKEN_WITH_OWNER}) o ON true
+     FROM applications c LEFT JOIN LATERAL (${LIVE_TOKEN}) o ON true
      WHERE c.client_id = $4`,
     [tokenHash, now, clientSecretHash, clientId],
   );
   if (!row) return undefined;
   const { secretOk, callerId, callerResourceServer, ...token } = row;
-  return { secretOk, callerId, callerResourceServer, token: token.id === null ? undefined : (token as TokenWithOwner) };
+  return { secretOk, callerId, callerResourceServer, token: token.applicationId === null ? undefined : (token as LiveToken) };
 }
+
+/** A row of a LEFT JOIN that found nothing: every column NULL. */
+type Nullable<T> = { [K in keyof T]: T[K] | null };
