@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
-import cors from '@fastify/cors';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
@@ -11,7 +10,7 @@ import pino, { type Logger } from 'pino';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from './deps.js';
 import { clientErrorHandler, installErrorHandlers, markBodyRead } from './http/errors.js';
-import { apiCors } from './http/cors.js';
+import { installApiCors } from './http/cors.js';
 import { installRateLimits } from './http/rate-limits.js';
 import { accountRoutes } from './http/routes/accounts.js';
 import { appsRoutes } from './http/routes/apps.js';
@@ -97,7 +96,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
 
   // API routes answer browser-based clients from any origin; pages do not.
   await app.register(async (api) => {
-    await api.register(cors, apiCors);
+    await installApiCors(api);
     for (const routes of [healthRoutes, metadataRoutes, openApiRoutes, appsRoutes, tokenRoutes, accountRoutes]) await api.register(routes, { deps });
   });
   for (const routes of [signInRoutes, authorizeRoutes, authorizedApplicationsRoutes]) await app.register(routes, { deps });
