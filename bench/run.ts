@@ -3,7 +3,8 @@
  * Each target runs in its own process (its peak RSS is its own); autocannon drives it from here,
  * only ever at 127.0.0.1. Options: --duration S (default 10), --warmup S (default 3),
  * --connections N (default 50), --tokens N (rows stored before the "large table" run, default
- * 1,000,000); the same as BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_TOKENS.
+ * 1,000,000), --rounds N (default 2, see measureInRounds); the same as BENCH_DURATION, BENCH_WARMUP,
+ * BENCH_CONNECTIONS, BENCH_TOKENS, BENCH_ROUNDS.
  * The servers run as JavaScript compiled by tsc into a temporary folder, as a deployment would run
  * them (tsx's loader thread alone holds tens of MB); BENCH_TSX=1 runs them under tsx instead.
  * BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) names the server on
@@ -35,16 +36,19 @@ const { values: args } = parseArgs({
     warmup: { type: 'string' },
     connections: { type: 'string' },
     tokens: { type: 'string' },
+    rounds: { type: 'string' },
   },
 });
 const DURATION = Number(args.duration ?? process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(args.warmup ?? process.env.BENCH_WARMUP ?? 3);
 const CONNECTIONS = Number(args.connections ?? process.env.BENCH_CONNECTIONS ?? 50);
 const STORED_TOKENS = Number(args.tokens ?? process.env.BENCH_TOKENS ?? 1_000_000);
+const ROUNDS = Math.max(1, Number(args.rounds ?? process.env.BENCH_ROUNDS ?? 2));
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ROOT = new URL('..', import.meta.url).pathname;
 const PORT = 3900 + (process.pid % 50) * 2;
 const REDIRECT_URI = 'https://client.example/callback';
+const CEILING_B = 'ceiling B (A + 1 INSERT)';
 
 interface Figure {
   name: string;
@@ -132,9 +136,9 @@ function cannon(load: Load, duration: number): Promise<autocannon.Result> {
   return autocannon({ url: `http://127.0.0.1:${PORT}`, connections: CONNECTIONS, duration, requests: [request] });
 }
 
-async function measure(name: string, server: Server, load: Load): Promise<Figure> {
+async function measure(name: string, server: Server, load: Load, seconds: number): Promise<Figure> {
   if (WARMUP > 0) await cannon(load, WARMUP);
-  const r = await cannon(load, DURATION);
+  const r = await cannon(load, seconds);
   return {
     name,
     rps: r.requests.average,
@@ -143,6 +147,21 @@ async function measure(name: string, server: Server, load: Load): Promise<Figure
     non2xx: r.non2xx,
     errors: r.errors + r.timeouts,
     rssMb: server.peakRssMb(),
+  };
+}
+
+/** Rounds of equal length into one figure: mean rate and median, the worst p99 and peak RSS, all failures. */
+function combine(rounds: Figure[]): Figure {
+  const mean = (pick: (f: Figure) => number) => rounds.reduce((sum, f) => sum + pick(f), 0) / rounds.length;
+  const sum = (pick: (f: Figure) => number) => rounds.reduce((total, f) => total + pick(f), 0);
+  return {
+    name: rounds[0]!.name,
+    rps: mean((f) => f.rps),
+    p50: mean((f) => f.p50),
+    p99: Math.max(...rounds.map((f) => f.p99)),
+    non2xx: sum((f) => f.non2xx),
+    errors: sum((f) => f.errors),
+    rssMb: Math.max(...rounds.map((f) => f.rssMb)),
   };
 }
 
@@ -178,7 +197,9 @@ const form = (fields: Record<string, string>) => new URLSearchParams(fields).toS
 async function main(): Promise<void> {
   const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? '?';
   console.log(`machine: ${availableParallelism()} cores, ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; node ${process.version}`);
-  console.log(`load: autocannon, ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${DURATION} s measured, same machine`);
+  console.log(
+    `load: autocannon, ${CONNECTIONS} connections, ${DURATION} s measured per target in ${ROUNDS} round(s) (order reversed each round), ${WARMUP} s warm-up per round, same machine`,
+  );
   console.log(`servers: ${UNDER_TSX ? 'under tsx' : 'compiled by tsc, run by node'}; each target in its own process`);
   if (!UNDER_TSX) build();
 
@@ -211,60 +232,91 @@ async function main(): Promise<void> {
     const ccLoad: Load = { method: 'POST', path: '/oauth/token', body: ccBody };
     const ceilingLoad: Load = { method: 'POST', path: '/ceiling', body: ccBody };
 
-    header();
-    const figures: Figure[] = [];
-    const run = async (name: string, script: string, argv: string[], env: Record<string, string>, load: Load) => {
-      const server = await start(script, argv, env);
-      try {
-        const f = await measure(name, server, load);
-        figures.push(f);
-        return f;
-      } finally {
-        // let the last answers of the load drain before the server is told to stop
-        await new Promise((r) => setTimeout(r, 500));
-        await server.stop();
-      }
-    };
-
-    const A = await run('ceiling A (form + JSON)', 'bench/ceiling.ts', ['A'], dbEnv, ceilingLoad);
-    line(A);
-    const B = await run('ceiling B (A + 1 INSERT)', 'bench/ceiling.ts', ['B'], dbEnv, ceilingLoad);
-    line(B, A);
-    const C = await run('ceiling C (A + 1 SELECT by hash)', 'bench/ceiling.ts', ['C'], dbEnv, ceilingLoad);
-    line(C, A);
-
-    const cc = await run('client_credentials', 'src/main.ts', [], { ...doormanEnv, DATABASE_URL: databaseUrl }, ccLoad);
-    line(cc, B, 0.8);
-
-    // Single-use codes, minted through the same service the consent page uses, before the clock starts.
-    const codesNeeded = Math.ceil(B.rps * (WARMUP + DURATION) * 1.5) + 1000;
-    const codes: string[] = [];
-    const request = { app, redirectUri: REDIRECT_URI, scopes: ['read'], state: undefined, codeChallenge: undefined };
-    for (let i = 0; i < codesNeeded; i += 10) {
-      codes.push(...(await Promise.all(Array.from({ length: Math.min(10, codesNeeded - i) }, () => approve(deps, user, request, '127.0.0.1')))));
+    interface Target {
+      name: string;
+      script: string;
+      argv?: string[];
+      env: Record<string, string>;
+      /** Built just before each round's server starts, from the figures measured so far. */
+      load: (seen: Map<string, Figure[]>) => Load | Promise<Load>;
     }
-    let nextCode = 0;
-    const acLoad: Load = {
-      method: 'POST',
-      path: '/oauth/token',
-      body: () =>
-        form({ grant_type: 'authorization_code', client_id: app.clientId, client_secret: clientSecret, redirect_uri: REDIRECT_URI, code: codes[nextCode++] ?? 'spent' }),
+    /**
+     * Measures every target in ROUNDS rounds, the order reversed every other round (A B C … C B A),
+     * each round DURATION / ROUNDS seconds after its own warm-up, each in a fresh process. A machine
+     * whose speed drifts during the run (a shared host, a warming cache) then weighs on a target and
+     * its ceiling alike, so the ratios stay fair.
+     */
+    const measureInRounds = async (targets: Target[]): Promise<Figure[]> => {
+      const seen = new Map<string, Figure[]>();
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
+          const load = await target.load(seen);
+          const server = await start(target.script, target.argv ?? [], target.env);
+          try {
+            const figure = await measure(target.name, server, load, DURATION / ROUNDS);
+            seen.set(target.name, [...(seen.get(target.name) ?? []), figure]);
+          } finally {
+            // let the last answers of the load drain before the server is told to stop
+            await new Promise((r) => setTimeout(r, 500));
+            await server.stop();
+          }
+        }
+      }
+      return targets.map((t) => combine(seen.get(t.name)!));
     };
-    const ac = await run('authorization_code (codes minted ahead)', 'src/main.ts', [], { ...doormanEnv, DATABASE_URL: databaseUrl }, acLoad);
-    line(ac, B, 0.6);
-    if (nextCode > codes.length) console.log(`  (ran out of codes: ${nextCode - codes.length} requests had none)`);
 
-    const intro = await run('introspect (live token)', 'src/main.ts', [], { ...doormanEnv, DATABASE_URL: databaseUrl }, {
-      method: 'POST',
-      path: '/oauth/introspect',
-      body: form({ client_id: app.clientId, client_secret: clientSecret, token: live.access_token }),
-    });
+    const doorman = { script: 'src/main.ts', env: { ...doormanEnv, DATABASE_URL: databaseUrl } };
+    const ceiling = (kind: string) => ({ script: 'bench/ceiling.ts', argv: [kind], env: dbEnv, load: () => ceilingLoad });
+
+    // Single-use codes, minted through the same service the consent page uses before each round's
+    // clock starts: enough for ceiling B's rate (Doorman's is lower) through a warm-up and a round.
+    const codes: string[] = [];
+    let nextCode = 0;
+    let ranOut = 0;
+    const request = { app, redirectUri: REDIRECT_URI, scopes: ['read'], state: undefined, codeChallenge: undefined };
+    const mintCodes = async (seen: Map<string, Figure[]>): Promise<Load> => {
+      const rate = Math.max(...(seen.get(CEILING_B) ?? []).map((f) => f.rps), 1000);
+      codes.length = 0;
+      nextCode = 0;
+      const needed = Math.ceil(rate * (WARMUP + DURATION / ROUNDS) * 1.5) + 1000;
+      for (let i = 0; i < needed; i += 10) {
+        codes.push(...(await Promise.all(Array.from({ length: Math.min(10, needed - i) }, () => approve(deps, user, request, '127.0.0.1')))));
+      }
+      return {
+        method: 'POST',
+        path: '/oauth/token',
+        body: () => {
+          if (nextCode >= codes.length) ranOut++;
+          return form({ grant_type: 'authorization_code', client_id: app.clientId, client_secret: clientSecret, redirect_uri: REDIRECT_URI, code: codes[nextCode++] ?? 'spent' });
+        },
+      };
+    };
+
+    const [A, B, C, cc, ac, intro, verify] = await measureInRounds([
+      { name: 'ceiling A (form + JSON)', ...ceiling('A') },
+      { name: CEILING_B, ...ceiling('B') },
+      { name: 'ceiling C (A + 1 SELECT by hash)', ...ceiling('C') },
+      { name: 'client_credentials', ...doorman, load: () => ccLoad },
+      { name: 'authorization_code (codes minted ahead)', ...doorman, load: mintCodes },
+      {
+        name: 'introspect (live token)',
+        ...doorman,
+        load: () => ({ method: 'POST', path: '/oauth/introspect', body: form({ client_id: app.clientId, client_secret: clientSecret, token: live.access_token }) }),
+      },
+      {
+        name: 'apps/verify_credentials (bearer)',
+        ...doorman,
+        load: () => ({ method: 'GET', path: '/api/v1/apps/verify_credentials', headers: { authorization: `Bearer ${live.access_token}` } }),
+      },
+    ]) as [Figure, Figure, Figure, Figure, Figure, Figure, Figure];
+    header();
+    line(A);
+    line(B, A);
+    line(C, A);
+    line(cc, B, 0.8);
+    line(ac, B, 0.6);
+    if (ranOut > 0) console.log(`  (ran out of codes: ${ranOut} requests had none)`);
     line(intro, C, 0.8);
-    const verify = await run('apps/verify_credentials (bearer)', 'src/main.ts', [], { ...doormanEnv, DATABASE_URL: databaseUrl }, {
-      method: 'GET',
-      path: '/api/v1/apps/verify_credentials',
-      headers: { authorization: `Bearer ${live.access_token}` },
-    });
     line(verify, C, 0.8);
 
     // The same client_credentials load with a large table: growth with size should be small.
@@ -281,7 +333,7 @@ async function main(): Promise<void> {
     await filler.end();
     const [{ n }] = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM access_tokens')) as [{ n: number }];
     console.log(`  (stored ${n.toLocaleString('en')} tokens in ${((Date.now() - t0) / 1000).toFixed(1)} s, then VACUUM ANALYZE)`);
-    const ccBig = await run(`client_credentials, ${(n / 1e6).toFixed(1)}M tokens stored`, 'src/main.ts', [], { ...doormanEnv, DATABASE_URL: databaseUrl }, ccLoad);
+    const [ccBig] = (await measureInRounds([{ name: `client_credentials, ${(n / 1e6).toFixed(1)}M tokens stored`, ...doorman, load: () => ccLoad }])) as [Figure];
     line(ccBig, cc, 0.9);
     await db.close();
 
@@ -293,9 +345,11 @@ async function main(): Promise<void> {
     await pdb.close();
     const pBody = form({ grant_type: 'client_credentials', client_id: p.app.clientId, client_secret: p.clientSecret, scope: 'read' });
     const pEnv = { DATA_DIR: dataDir, BENCH_APP_ID: String(p.app.id), DATABASE_URL: '' };
-    const pB = await run('ceiling B on PGlite', 'bench/ceiling.ts', ['B'], pEnv, { method: 'POST', path: '/ceiling', body: pBody });
+    const [pB, pcc] = (await measureInRounds([
+      { name: 'ceiling B on PGlite', script: 'bench/ceiling.ts', argv: ['B'], env: pEnv, load: () => ({ method: 'POST', path: '/ceiling', body: pBody }) },
+      { name: 'client_credentials on PGlite', script: 'src/main.ts', env: { ...doormanEnv, ...pEnv }, load: () => ({ method: 'POST', path: '/oauth/token', body: pBody }) },
+    ])) as [Figure, Figure];
     line(pB, A);
-    const pcc = await run('client_credentials on PGlite', 'src/main.ts', [], { ...doormanEnv, ...pEnv }, { method: 'POST', path: '/oauth/token', body: pBody });
     line(pcc, pB, 0.8);
 
     const doormanPg = [cc, ac, intro, verify, ccBig];
