@@ -150,7 +150,7 @@ async function measure(name: string, server: Server, load: Load, seconds: number
   };
 }
 
-/** Rounds of equal length into one figure: mean rate and median, the worst p99 and peak RSS, all failures. */
+/** Rounds of equal length into one figure: the mean rate and p50, the worst p99 and peak RSS, every failure. */
 function combine(rounds: Figure[]): Figure {
   const mean = (pick: (f: Figure) => number) => rounds.reduce((sum, f) => sum + pick(f), 0) / rounds.length;
   const sum = (pick: (f: Figure) => number) => rounds.reduce((total, f) => total + pick(f), 0);
