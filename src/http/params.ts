@@ -2,15 +2,16 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { invalidRequest, validationFailed } from '../errors.js';
 
+const saneLength = z.string().max(4096);
 /** Text of a sane length. No NUL: Postgres text cannot hold it, and a query with one fails. */
-const text = z.string().max(4096).regex(/^[^\u0000]*$/);
+const text = saneLength.regex(/^[^\u0000]*$/);
 /** One value, given once, of a sane length. */
 export const one = text;
 /**
  * A token presented to be revoked or introspected: it is only ever hashed, never put in a query, so
  * any text is accepted and junk is simply a token that matches nothing (RFC 7009 §2.2, RFC 7662 §2.2).
  */
-export const presentedToken = z.string().max(4096);
+export const presentedToken = saneLength;
 /** One value or a list (repeated keys, `key[]=`, or a JSON array). */
 export const oneOrMany = z.union([text, z.array(text).max(64)]);
 

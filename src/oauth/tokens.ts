@@ -311,15 +311,10 @@ export async function revoke(deps: Deps, app: ApplicationRow, token: string | un
   });
 }
 
-/** RFC 7662: what the caller may know about a token; `{active: false}` for anything else. */
-export async function introspect(deps: Deps, app: ApplicationRow, token: string | undefined): Promise<Record<string, unknown>> {
-  if (!token) return { active: false };
-  return introspection(deps, app, await findLiveToken(deps.db, hashSecret(token), deps.clock()));
-}
-
 /**
- * introspect() straight from the request's credentials: the client check and the token lookup in
- * one round trip (the hot path of a resource server checking every call it serves).
+ * RFC 7662 straight from the request's credentials: the client check and the token lookup in one
+ * round trip (the hot path of a resource server checking every call it serves). What the caller may
+ * know about the token; `{active: false}` for anything else.
  */
 export async function introspectFor(deps: Deps, credentials: ClientCredentials, token: string | undefined): Promise<Record<string, unknown>> {
   const picked = pickCredentials(credentials);
