@@ -26,9 +26,11 @@ if (!serverUrl) {
 }
 
 console.log(`doorman tests: ${selected.length} files against ${serverUrl ? 'Postgres' : 'PGlite'}`);
+// The timeout only catches a hang. It bounds each file as well as each test, and test/cli.test.ts
+// starts a few dozen CLI processes that each open PGlite: ~110 s on 2 busy cores, too close to 120 s.
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...selected],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...selected],
   { stdio: 'inherit', cwd: root, env },
 );
 if (template) rmSync(template, { recursive: true, force: true });
