@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { messages, parse, PGlite, protocol, type Transaction } from '@electric-sql/pglite';
 import type { Database, Queryable } from './database.js';
 
 /** DATA_DIR is owned by another running process (PGlite has no lock of its own). */
@@ -38,10 +38,62 @@ function takeLock(dir: string): () => void {
   throw new Error(`could not lock ${resolve(dir)}`);
 }
 
-const on = (target: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
-  query: async (sql, params) => (await target.query(sql, params as unknown[])).rows as never[],
-  exec: async (sql) => void (await target.exec(sql)),
-});
+interface Statement {
+  name: string;
+  /** Type of each parameter, as the server inferred it: picks the serializer of each value. */
+  parameterTypes: number[];
+  /** The statement's RowDescription; undefined when it returns no rows. */
+  rowDescription: messages.RowDescriptionMessage | undefined;
+}
+
+const joined = (parts: Uint8Array[]): Uint8Array => {
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+};
+
+/**
+ * Queries as named prepared statements over PGlite's wire protocol. PGlite.query() parses and
+ * plans every statement anew and makes five calls into the WASM module per query; the store's
+ * one-statement CTEs then cost about three times a plain INSERT. Here each text is parsed and
+ * planned once, and each query after is one call: Bind, Execute and Sync together.
+ */
+function preparedStatements(pglite: PGlite) {
+  const { serialize } = protocol;
+  const statements = new Map<string, Statement>();
+  // Not transactional: a statement prepared inside a transaction that rolls back stays prepared.
+  const prepare = async (text: string): Promise<Statement> => {
+    const name = `s${statements.size}`;
+    const answer = await pglite.execProtocolStream(joined([serialize.parse({ name, text }), serialize.describe({ type: 'S', name }), serialize.sync()]), {
+      syncToFs: false,
+    });
+    const params = answer.find((m): m is messages.ParameterDescriptionMessage => m.name === 'parameterDescription');
+    const rows = answer.find((m): m is messages.RowDescriptionMessage => m.name === 'rowDescription');
+    const statement = { name, parameterTypes: params?.dataTypeIDs ?? [], rowDescription: rows };
+    statements.set(text, statement);
+    return statement;
+  };
+  /** Runs one statement; the caller holds PGlite's query lock (and, outside a transaction, its transaction lock). */
+  return async (text: string, params: readonly unknown[] = [], inTransaction: boolean): Promise<never[]> => {
+    const statement = statements.get(text) ?? (await prepare(text));
+    const values = params.map((value, i) => {
+      if (value === null || value === undefined) return null;
+      const serializer = pglite.serializers[statement.parameterTypes[i]!];
+      return serializer ? serializer(value) : String(value);
+    });
+    const answer = await pglite.execProtocolStream(joined([serialize.bind({ statement: statement.name, values }), serialize.execute({}), serialize.sync()]), {
+      syncToFs: false,
+    });
+    // as PGlite.query() does: outside a transaction, each statement reaches the file system at once
+    if (!inTransaction) await pglite.syncToFs();
+    const [result] = parse.parseResults(statement.rowDescription ? [statement.rowDescription, ...answer] : answer, pglite.parsers);
+    return (result?.rows ?? []) as never[];
+  };
+}
 
 export async function openPglite(dataDir: string): Promise<Database> {
   mkdirSync(dataDir, { recursive: true });
@@ -53,12 +105,22 @@ export async function openPglite(dataDir: string): Promise<Database> {
     unlock();
     throw err;
   }
-  // PGlite runs one statement at a time on this thread; it queues callers itself,
-  // and a transaction holds the queue until it ends, so no extra locking is needed here.
+  // PGlite runs one statement at a time on this thread; it queues callers itself, and a
+  // transaction holds the queue until it ends. Prepared statements take the same two locks
+  // PGlite.query() takes (inside a transaction, its holder already has the outer one).
+  const run = preparedStatements(pglite);
+  const inside = (tx: Transaction): Queryable => ({
+    query: (sql, params) => pglite._runExclusiveQuery(() => run(sql, params, true)),
+    exec: async (sql) => void (await tx.exec(sql)),
+  });
   return {
     kind: 'pglite',
-    ...on(pglite),
-    transaction: (fn) => pglite.transaction((tx) => fn(on(tx))),
+    query: async (sql, params) => {
+      await pglite._checkReady();
+      return pglite._runExclusiveTransaction(() => pglite._runExclusiveQuery(() => run(sql, params, false)));
+    },
+    exec: async (sql) => void (await pglite.exec(sql)),
+    transaction: (fn) => pglite.transaction((tx) => fn(inside(tx))),
     close: async () => {
       try {
         await pglite.close();
