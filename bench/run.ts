@@ -9,10 +9,13 @@
  * them (tsx's loader thread alone holds tens of MB); BENCH_TSX=1 runs them under tsx instead.
  * BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) names the server on
  * which a fresh database is made for the run and dropped at its end.
+ * Besides rates and latencies, each line shows the CPU time per answered request of the server
+ * process (srv µs) and of all Postgres processes on this machine (db µs): on 2 shared cores these
+ * move less between runs than the rates do, and they say which side a change made cheaper.
  */
 import autocannon from 'autocannon';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -58,6 +61,9 @@ interface Figure {
   non2xx: number;
   errors: number;
   rssMb: number;
+  /** CPU time per answered request, in µs: the server process, and every Postgres process on this machine. */
+  serverCpuUs: number;
+  dbCpuUs: number;
 }
 
 // ---- processes -----------------------------------------------------------------------------
@@ -115,6 +121,35 @@ async function startServer(script: string, argv: string[], env: Record<string, s
   return { child, peakRssMb, stop };
 }
 
+// ---- CPU -----------------------------------------------------------------------------------
+
+const CLOCK_TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100);
+
+/** CPU time a process has used so far (user + system), in ms; 0 once it is gone. */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3, "state"
+    return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time used so far by every Postgres process here (backends, WAL writer, checkpointer). */
+function postgresCpuMs(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += cpuMs(Number(entry));
+    } catch {
+      // ended while we looked
+    }
+  }
+  return total;
+}
+
 // ---- load ----------------------------------------------------------------------------------
 
 interface Load {
@@ -138,8 +173,13 @@ function cannon(load: Load, duration: number): Promise<autocannon.Result> {
 
 async function measure(name: string, server: Server, load: Load, seconds: number): Promise<Figure> {
   if (WARMUP > 0) await cannon(load, WARMUP);
+  const server0 = cpuMs(server.child.pid!);
+  const db0 = postgresCpuMs();
   const r = await cannon(load, seconds);
+  const answered = Math.max(r.requests.total, 1);
   return {
+    serverCpuUs: ((cpuMs(server.child.pid!) - server0) * 1000) / answered,
+    dbCpuUs: ((postgresCpuMs() - db0) * 1000) / answered,
     name,
     rps: r.requests.average,
     p50: r.latency.p50,
@@ -162,6 +202,8 @@ function combine(rounds: Figure[]): Figure {
     non2xx: sum((f) => f.non2xx),
     errors: sum((f) => f.errors),
     rssMb: Math.max(...rounds.map((f) => f.rssMb)),
+    serverCpuUs: mean((f) => f.serverCpuUs),
+    dbCpuUs: mean((f) => f.dbCpuUs),
   };
 }
 
@@ -171,7 +213,7 @@ const pad = (s: string, n: number) => s.padEnd(n);
 const num = (n: number, d = 0) => n.toFixed(d).padStart(8);
 
 function header(): void {
-  console.log(`${pad('target', 44)}${'req/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'non2xx'.padStart(8)}${'errors'.padStart(8)}${'RSS MB'.padStart(8)}  ratio`);
+  console.log(`${pad('target', 44)}${'req/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'non2xx'.padStart(8)}${'errors'.padStart(8)}${'RSS MB'.padStart(8)}${'srv µs'.padStart(8)}${'db µs'.padStart(8)}  ratio`);
 }
 
 function line(f: Figure, ceiling?: Figure, target?: number): void {
@@ -182,7 +224,7 @@ function line(f: Figure, ceiling?: Figure, target?: number): void {
     const verdict = target === undefined ? '' : r >= target && p99x < 3 && f.non2xx === 0 && f.errors === 0 ? ' ok' : ' MISS';
     ratio = `${r.toFixed(2)} × ${ceiling.name.split(' ')[0]} ${ceiling.name.split(' ')[1] ?? ''} (target ≥ ${target ?? '-'}), p99 ${p99x.toFixed(1)}×${verdict}`;
   }
-  console.log(`${pad(f.name, 44)}${num(f.rps)}${num(f.p50)}${num(f.p99)}${num(f.non2xx)}${num(f.errors)}${num(f.rssMb, 0)}  ${ratio}`);
+  console.log(`${pad(f.name, 44)}${num(f.rps)}${num(f.p50)}${num(f.p99)}${num(f.non2xx)}${num(f.errors)}${num(f.rssMb, 0)}${num(f.serverCpuUs)}${num(f.dbCpuUs)}  ${ratio}`);
 }
 
 // ---- the run -------------------------------------------------------------------------------
