@@ -2,7 +2,7 @@ import { buildApp, createLogger } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { describeStorage, openDatabase } from './db/open.js';
 import { migrate } from './db/migrate.js';
-import { DataDirInUseError } from './db/pglite.js';
+import { DataDirInUseError } from './db/database.js';
 import { startHousekeeping } from './oauth/housekeeping.js';
 import { ScopeCatalog } from './oauth/scopes.js';
 

@@ -20,6 +20,13 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
+/** DATA_DIR is owned by another running process (PGlite has no lock of its own). */
+export class DataDirInUseError extends Error {
+  constructor(dir: string, pid: number) {
+    super(`${dir} is in use by another Doorman process (pid ${pid}); stop it first, or set DATABASE_URL`);
+  }
+}
+
 /** Errors that mean "the database cannot answer now" (gone, unreachable, too busy), not "your SQL is wrong". */
 export function isConnectionError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;

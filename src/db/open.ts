@@ -1,11 +1,13 @@
 import type { Config } from '../config.js';
 import type { Database } from './database.js';
-import { openPglite } from './pglite.js';
 import { openPostgres } from './postgres.js';
 
 /** Postgres when DATABASE_URL is set, else embedded PGlite in DATA_DIR. */
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Database> {
-  return config.databaseUrl ? openPostgres(config.databaseUrl) : openPglite(config.dataDir);
+  if (config.databaseUrl) return openPostgres(config.databaseUrl);
+  // loaded only when used: a process on Postgres does not hold PGlite's module
+  const { openPglite } = await import('./pglite.js');
+  return openPglite(config.dataDir);
 }
 
 export function describeStorage(config: Pick<Config, 'databaseUrl' | 'dataDir'>): string {

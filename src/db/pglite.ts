@@ -1,14 +1,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { messages, parse, PGlite, protocol, type Transaction } from '@electric-sql/pglite';
-import type { Database, Queryable } from './database.js';
-
-/** DATA_DIR is owned by another running process (PGlite has no lock of its own). */
-export class DataDirInUseError extends Error {
-  constructor(dir: string, pid: number) {
-    super(`${dir} is in use by another Doorman process (pid ${pid}); stop it first, or set DATABASE_URL`);
-  }
-}
+import { DataDirInUseError, type Database, type Queryable } from './database.js';
 
 function isAlive(pid: number): boolean {
   try {

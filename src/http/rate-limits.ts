@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import rateLimit, { normalizeIP, type FastifyRateLimitStore, type RateLimitOptions } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Deps } from '../deps.js';
 import { OAuthError } from '../errors.js';
 import { countRequest } from '../store/rate-limits.js';
@@ -108,7 +108,9 @@ export async function installRateLimits(app: FastifyInstance, deps: Deps): Promi
   let redis: Redis | undefined;
   if (config.redisUrl) {
     // No offline queue: while Redis is away a request is let through at once instead of waiting
-    // for a reconnect. Connect before serving, so the first requests are counted too.
+    // for a reconnect. Connect before serving, so the first requests are counted too. Loaded only
+    // here: ioredis alone adds ~25 MB to a process that never talks to Redis.
+    const { Redis } = await import('ioredis');
     redis = new Redis(config.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1000, connectTimeout: 2000 });
     redis.on('error', (err) => deps.log.warn({ err }, 'rate-limit store (Redis) failed; requests let through'));
     await redis.connect().catch(() => {}); // logged above; ioredis keeps reconnecting
