@@ -198,6 +198,18 @@ describe('grant_type=authorization_code', () => {
     assert.equal((await verifyAccount(res.json().access_token)).statusCode, 200, 'the failed attempt did not count as a replay');
   });
 
+  test('its own client id with a wrong secret → 401 invalid_client, and the code is not used up', async () => {
+    const own = await registerApp(ctx.app);
+    const code = await authorize(ctx.app, own, jar);
+    for (const secret of ['wrong', own.client_secret.slice(1), '']) {
+      const res = await token({ grant_type: 'authorization_code', code, redirect_uri: own.redirect_uris[0], client_id: own.client_id, client_secret: secret });
+      assertError(res, 401, 'invalid_client');
+    }
+    const res = await exchangeCode(ctx.app, own, code);
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal((await verifyAccount(res.json().access_token)).statusCode, 200, 'the failed attempts did not count as a replay');
+  });
+
   test('a redirect URI other than the one authorized → invalid_grant, and the code is not used up', async () => {
     const own = await registerApp(ctx.app, { redirect_uris: ['https://client.example/cb', 'https://client.example/other'] });
     const code = await authorize(ctx.app, own, jar);

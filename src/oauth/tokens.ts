@@ -159,22 +159,41 @@ export async function clientCredentialsGrantFor(
 }
 
 /**
- * Exchanges a code. A code works once: the UPDATE in useCode lets exactly one racing caller through;
- * any other use (later or concurrent) revokes every token issued from the code (RFC 6749 §4.1.2).
- * Wrong client, redirect URI or verifier does not use the code up.
+ * Exchanges a code, straight from the request's credentials. The happy path is one statement
+ * (client check, code used up, token, audit row); anything else takes the careful path, which
+ * reports a bad client first and then why the code did not redeem.
  */
-export async function authorizationCodeGrant(
+export async function authorizationCodeGrantFor(
   deps: Deps,
-  app: ApplicationRow,
-  params: { code?: string | undefined; redirect_uri?: string | undefined; code_verifier?: string | undefined },
+  credentials: ClientCredentials,
+  params: CodeParams,
   address: string | null = null,
 ): Promise<TokenResponse> {
+  const picked = pickCredentials(credentials);
+  if (!picked) throw invalidClient();
+  if (params.code && params.redirect_uri) {
+    const redeemed = await redeemInOneStatement(deps, picked, hashSecret(params.code), params.redirect_uri, params.code_verifier, address);
+    if (redeemed) return redeemed;
+  }
+  return authorizationCodeGrant(deps, await authenticateClient(deps, credentials), params, address);
+}
+
+interface CodeParams {
+  code?: string | undefined;
+  redirect_uri?: string | undefined;
+  code_verifier?: string | undefined;
+}
+
+/**
+ * Exchanges a code of a known client, in a transaction that finds out why a code does not redeem.
+ * A code works once: the UPDATE in useCode lets exactly one racing caller through; any other use
+ * (later or concurrent) revokes every token issued from the code (RFC 6749 §4.1.2). Wrong client,
+ * redirect URI or verifier does not use the code up.
+ */
+async function authorizationCodeGrant(deps: Deps, app: ApplicationRow, params: CodeParams, address: string | null): Promise<TokenResponse> {
   if (!params.code) throw missingParameter('code');
   if (!params.redirect_uri) throw missingParameter('redirect_uri');
   const codeHash = hashSecret(params.code);
-  const redeemed = await redeemInOneStatement(deps, app, codeHash, params.redirect_uri, params.code_verifier, address);
-  if (redeemed) return redeemed;
-  // Not redeemable as sent: find out why (and revoke on a replay) in a transaction.
   const outcome = await deps.db.transaction(async (tx) => {
     const now = deps.clock();
     const code = await findCode(tx, codeHash);
@@ -199,10 +218,10 @@ export async function authorizationCodeGrant(
   }
 }
 
-/** The authorization_code happy path: code used up, token, app marked used and audit row in one statement. */
+/** The authorization_code happy path: client checked, code used up, token, app marked used and audit row in one statement. */
 async function redeemInOneStatement(
   deps: Deps,
-  app: ApplicationRow,
+  client: { clientId: string; clientSecret: string },
   codeHash: string,
   redirectUri: string,
   verifier: string | undefined,
@@ -214,8 +233,9 @@ async function redeemInOneStatement(
   const refreshToken = ttl !== undefined ? randomToken() : undefined;
   const row = await redeemCodeForToken(deps.db, {
     codeHash,
-    applicationId: app.id,
-    clientId: app.clientId,
+    clientId: client.clientId,
+    // digests compared, not secrets: the time taken says nothing about the stored secret
+    clientSecretHash: hashSecret(client.clientSecret),
     redirectUri,
     verifier: verifier ?? null,
     verifierChallenge: verifier === undefined ? null : (challengeOf(verifier) ?? null),
@@ -227,7 +247,7 @@ async function redeemInOneStatement(
     address,
   });
   if (!row) return undefined;
-  logEvent(deps, { event: 'token.issued', clientId: app.clientId, userId: row.userId, address, detail: { grant: 'authorization_code', scopes: row.scopes } });
+  logEvent(deps, { event: 'token.issued', clientId: client.clientId, userId: row.userId, address, detail: { grant: 'authorization_code', scopes: row.scopes } });
   const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', scope: row.scopes.join(' '), created_at: Math.floor(now.getTime() / 1000) };
   if (ttl !== undefined) response.expires_in = ttl;
   if (refreshToken) response.refresh_token = refreshToken;

@@ -104,8 +104,9 @@ export async function issueClientToken(
 
 export interface CodeRedemption {
   codeHash: string;
-  applicationId: number;
+  /** The calling client, and the digest of the secret it sent: a code redeems only for its own client. */
   clientId: string;
+  clientSecretHash: string;
   redirectUri: string;
   /** The verifier as sent (only whether one was sent matters here) and the S256 challenge it hashes to. */
   verifier: string | null;
@@ -119,27 +120,29 @@ export interface CodeRedemption {
 }
 
 /**
- * The authorization_code happy path in one statement: uses up a live code of this client, redirect
- * URI and PKCE verifier, and stores its token, marks the app used and writes the audit row. Of
- * racing callers one wins (the row lock). Undefined when the code was not redeemable: the caller
- * then finds out why (unknown, expired, mismatched, or a replay that must revoke).
+ * The authorization_code happy path in one statement: checks the client's secret digest, uses up a
+ * live code of that client, redirect URI and PKCE verifier, and stores its token, marks the app
+ * used and writes the audit row. Of racing callers one wins (the row lock). Undefined when nothing
+ * was redeemed: the caller then finds out why (a bad client, an unknown, expired or mismatched
+ * code, or a replay that must revoke).
  */
 export async function redeemCodeForToken(q: Queryable, r: CodeRedemption): Promise<{ id: number; userId: number; scopes: string[] } | undefined> {
   const [row] = await q.query<{ id: number; userId: number; scopes: string[] }>(
-    `WITH c AS (
+    `WITH app AS (SELECT id FROM applications WHERE client_id = $11 AND client_secret_hash = $3),
+     c AS (
        UPDATE authorization_codes SET used_at = $1
-       WHERE code_hash = $2 AND used_at IS NULL AND expires_at > $1 AND application_id = $3 AND redirect_uri = $4
+       WHERE code_hash = $2 AND used_at IS NULL AND expires_at > $1 AND application_id = (SELECT id FROM app) AND redirect_uri = $4
          AND CASE WHEN code_challenge IS NULL THEN $5::text IS NULL ELSE code_challenge = $6 END
-       RETURNING id, user_id, scopes),
+       RETURNING id, application_id, user_id, scopes),
      t AS (
        INSERT INTO access_tokens (token_hash, application_id, user_id, scopes, family_id, created_at, expires_at, refresh_token_hash, refresh_expires_at)
-       SELECT $7, $3, user_id, scopes, id, $1, $8, $9, $10 FROM c RETURNING id, user_id, scopes),
-     a AS (UPDATE applications SET first_used_at = $1 WHERE id = $3 AND first_used_at IS NULL AND EXISTS (SELECT 1 FROM t)),
+       SELECT $7, application_id, user_id, scopes, id, $1, $8, $9, $10 FROM c RETURNING id, application_id, user_id, scopes),
+     a AS (UPDATE applications SET first_used_at = $1 WHERE id = (SELECT application_id FROM t) AND first_used_at IS NULL),
      e AS (
        INSERT INTO audit_events (at, event, client_id, user_id, address, detail)
        SELECT $1, 'token.issued', $11, user_id, $12, jsonb_build_object('grant', 'authorization_code', 'scopes', to_jsonb(scopes)) FROM t)
      SELECT id, user_id AS "userId", scopes FROM t`,
-    [r.createdAt, r.codeHash, r.applicationId, r.redirectUri, r.verifier, r.verifierChallenge, r.tokenHash, r.expiresAt, r.refreshTokenHash, r.refreshExpiresAt, r.clientId, r.address],
+    [r.createdAt, r.codeHash, r.clientSecretHash, r.redirectUri, r.verifier, r.verifierChallenge, r.tokenHash, r.expiresAt, r.refreshTokenHash, r.refreshExpiresAt, r.clientId, r.address],
   );
   return row;
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { describe, missingParameter, OAuthError } from '../../errors.js';
 import { authenticateClient } from '../../oauth/clients.js';
-import { authorizationCodeGrant, clientCredentialsGrantFor, introspectFor, refreshTokenGrant, revoke } from '../../oauth/tokens.js';
+import { authorizationCodeGrantFor, clientCredentialsGrantFor, introspectFor, refreshTokenGrant, revoke } from '../../oauth/tokens.js';
 import { clientCredentials } from '../client-auth.js';
 import { oauthParams, one, presentedToken } from '../params.js';
 
@@ -35,15 +35,10 @@ export async function tokenRoutes(app: FastifyInstance, { deps }: { deps: Deps }
     if (!['authorization_code', 'client_credentials', ...(refreshOn ? ['refresh_token'] : [])].includes(params.grant_type)) {
       throw new OAuthError('unsupported_grant_type', describe.unsupported_grant_type, 400);
     }
-    // client check and token in one statement
+    // the hot grants check the client in the same statement that issues the token
     if (params.grant_type === 'client_credentials') return clientCredentialsGrantFor(deps, clientCredentials(request, params), params, request.ip);
-    const client = await authenticate(request, params);
-    switch (params.grant_type) {
-      case 'authorization_code':
-        return authorizationCodeGrant(deps, client, params, request.ip);
-      default:
-        return refreshTokenGrant(deps, client, params, request.ip);
-    }
+    if (params.grant_type === 'authorization_code') return authorizationCodeGrantFor(deps, clientCredentials(request, params), params, request.ip);
+    return refreshTokenGrant(deps, await authenticate(request, params), params, request.ip);
   });
 
   app.post('/oauth/revoke', async (request) => {
