@@ -87,14 +87,18 @@ export async function issueClientToken(
   t: ClientToken,
 ): Promise<{ found: boolean; secretOk: boolean; scopesOk: boolean; id: number | null }> {
   const [row] = await q.query<{ secretOk: boolean; scopesOk: boolean; id: number | null }>(
+    // Scopes the app holds as such need no prefix search (the OR evaluates its subquery only when
+    // they do not). The app is marked used only when it was unused: otherwise the UPDATE is skipped
+    // before it scans (a one-time filter), instead of finding the row and changing nothing.
     `WITH app AS (
-       SELECT id, client_secret_hash = $2 AS secret_ok,
-              (SELECT count(DISTINCT c.i) FROM unnest($3::int[], $4::text[]) AS c(i, s) WHERE c.s = ANY(applications.scopes)) = $5 AS scopes_ok
+       SELECT id, client_secret_hash = $2 AS secret_ok, first_used_at IS NULL AS unused,
+              scopes @> $7::text[]
+                OR (SELECT count(DISTINCT c.i) FROM unnest($3::int[], $4::text[]) AS c(i, s) WHERE c.s = ANY(applications.scopes)) = $5 AS scopes_ok
        FROM applications WHERE client_id = $1),
      t AS (
        INSERT INTO access_tokens (token_hash, application_id, scopes, created_at, expires_at)
        SELECT $6, id, $7, $8, $9 FROM app WHERE secret_ok AND scopes_ok RETURNING id, application_id),
-     a AS (UPDATE applications SET first_used_at = $8 WHERE id = (SELECT application_id FROM t) AND first_used_at IS NULL),
+     a AS (UPDATE applications SET first_used_at = $8 WHERE (SELECT unused FROM app) AND id = (SELECT application_id FROM t) AND first_used_at IS NULL),
      e AS (INSERT INTO audit_events (at, event, client_id, address, detail) SELECT $8, 'token.issued', $1, $10, $11 FROM t)
      SELECT app.secret_ok AS "secretOk", app.scopes_ok AS "scopesOk", t.id FROM app LEFT JOIN t ON true`,
     [t.clientId, t.clientSecretHash, t.coverIndex, t.coverScope, t.wanted, t.tokenHash, t.scopes, t.createdAt, t.expiresAt, t.address, JSON.stringify(t.auditDetail)],
@@ -128,7 +132,7 @@ export interface CodeRedemption {
  */
 export async function redeemCodeForToken(q: Queryable, r: CodeRedemption): Promise<{ id: number; userId: number; scopes: string[] } | undefined> {
   const [row] = await q.query<{ id: number; userId: number; scopes: string[] }>(
-    `WITH app AS (SELECT id FROM applications WHERE client_id = $11 AND client_secret_hash = $3),
+    `WITH app AS (SELECT id, first_used_at IS NULL AS unused FROM applications WHERE client_id = $11 AND client_secret_hash = $3),
      c AS (
        UPDATE authorization_codes SET used_at = $1
        WHERE code_hash = $2 AND used_at IS NULL AND expires_at > $1 AND application_id = (SELECT id FROM app) AND redirect_uri = $4
@@ -137,7 +141,7 @@ export async function redeemCodeForToken(q: Queryable, r: CodeRedemption): Promi
      t AS (
        INSERT INTO access_tokens (token_hash, application_id, user_id, scopes, family_id, created_at, expires_at, refresh_token_hash, refresh_expires_at)
        SELECT $7, application_id, user_id, scopes, id, $1, $8, $9, $10 FROM c RETURNING id, application_id, user_id, scopes),
-     a AS (UPDATE applications SET first_used_at = $1 WHERE id = (SELECT application_id FROM t) AND first_used_at IS NULL),
+     a AS (UPDATE applications SET first_used_at = $1 WHERE (SELECT unused FROM app) AND id = (SELECT application_id FROM t) AND first_used_at IS NULL),
      e AS (
        INSERT INTO audit_events (at, event, client_id, user_id, address, detail)
        SELECT $1, 'token.issued', $11, user_id, $12, jsonb_build_object('grant', 'authorization_code', 'scopes', to_jsonb(scopes)) FROM t)
