@@ -81,13 +81,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(formbody, { parser: (body) => parseQuery(body, '&', '=', { maxKeys: 1000 }) });
   await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fields: 100, fieldSize: 8192, files: 0, parts: 100 } });
   app.addHook('preValidation', markBodyRead);
-  await app.register(cookie);
-  await app.register(csrf, {
-    sessionPlugin: '@fastify/cookie',
-    cookieKey: 'doorman_csrf',
-    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: deps.config.issuer.startsWith('https:') },
-    getToken: (request) => (request.body as Record<string, string> | undefined)?._csrf,
-  });
   await app.register(view, { engine: { eta: new Eta() }, root: VIEWS, viewExt: 'eta' });
 
   app.addHook('onSend', async (_request, reply) => {
@@ -99,7 +92,18 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     await installApiCors(api);
     for (const routes of [healthRoutes, metadataRoutes, openApiRoutes, appsRoutes, tokenRoutes, accountRoutes]) await api.register(routes, { deps });
   });
-  for (const routes of [signInRoutes, authorizeRoutes, authorizedApplicationsRoutes]) await app.register(routes, { deps });
+  // Pages sign people in and post forms: only they read cookies and check CSRF tokens, so the
+  // API routes (every bearer check, every token) do not run the cookie plugin's hooks.
+  await app.register(async (pages) => {
+    await pages.register(cookie);
+    await pages.register(csrf, {
+      sessionPlugin: '@fastify/cookie',
+      cookieKey: 'doorman_csrf',
+      cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: deps.config.issuer.startsWith('https:') },
+      getToken: (request) => (request.body as Record<string, string> | undefined)?._csrf,
+    });
+    for (const routes of [signInRoutes, authorizeRoutes, authorizedApplicationsRoutes]) await pages.register(routes, { deps });
+  });
 
   app.get('/style.css', async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(STYLESHEET),
