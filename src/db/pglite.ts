@@ -52,7 +52,7 @@ const joined = (parts: Uint8Array[]): Uint8Array => {
 /**
  * Queries as named prepared statements over PGlite's wire protocol. PGlite.query() parses and
  * plans every statement anew and makes five calls into the WASM module per query; the store's
- * one-statement CTEs then cost about three times a plain INSERT. Here each text is parsed and
+ * one-statement CTEs then cost about 2.5 times a plain INSERT. Here each text is parsed and
  * planned once, and each query after is one call: Bind, Execute and Sync together.
  */
 function preparedStatements(pglite: PGlite) {
