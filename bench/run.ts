@@ -255,6 +255,8 @@ async function main(): Promise<void> {
   url.pathname = `/${dbName}`;
   const databaseUrl = url.toString();
   const dataDir = mkdtempSync(join(tmpdir(), 'doorman-bench-'));
+  const vacuumer = new pg.Client({ connectionString: databaseUrl });
+  await vacuumer.connect();
   const servers: Server[] = [];
   const start = async (script: string, argv: string[], env: Record<string, string>) => {
     const s = await startServer(script, argv, env);
@@ -288,15 +290,17 @@ async function main(): Promise<void> {
      * Measures every target in ROUNDS rounds, the order reversed every other round (A B C … C B A),
      * each round DURATION / ROUNDS seconds after its own warm-up, each in a fresh process. A machine
      * whose speed drifts during the run (a shared host, a warming cache) then weighs on a target and
-     * its ceiling alike, so the ratios stay fair. Each round starts after a CHECKPOINT.
+     * its ceiling alike, so the ratios stay fair. Each round starts after VACUUM ANALYZE and CHECKPOINT.
      */
     const measureInRounds = async (targets: Target[]): Promise<Figure[]> => {
       const seen = new Map<string, Figure[]>();
       for (let round = 0; round < ROUNDS; round++) {
         for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
           const load = await target.load(seen);
-          // Every target starts with nothing left to write back from the one before it or from its
-          // own fixtures (codes minted ahead), so no checkpoint lands in some measured rounds only.
+          // Every target starts with nothing left to vacuum or write back from the one before it or
+          // from its own fixtures (codes minted ahead), so neither autovacuum nor a checkpoint lands
+          // in some measured rounds only.
+          await vacuumer.query('VACUUM ANALYZE');
           await admin.query('CHECKPOINT');
           const server = await start(target.script, target.argv ?? [], target.env);
           try {
@@ -407,6 +411,7 @@ async function main(): Promise<void> {
     console.log(`client_credentials with ${(n / 1e6).toFixed(1)}M tokens stored: ${(drift * 100).toFixed(1)} % against the empty table (target within ±10 %)`);
   } finally {
     for (const s of servers) await s.stop();
+    await vacuumer.end();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin.end();
     rmSync(dataDir, { recursive: true, force: true });
