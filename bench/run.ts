@@ -127,24 +127,31 @@ async function startServer(script: string, argv: string[], env: Record<string, s
 
 const CLOCK_TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100);
 
-/** CPU time a process has used so far (user + system), in ms; 0 once it is gone. */
-function cpuMs(pid: number): number {
+/**
+ * CPU time a process has used so far (user + system), in ms, with that of its children that have
+ * ended when asked; 0 once it is gone.
+ */
+function cpuMs(pid: number, withEndedChildren = false): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3, "state"
-    return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MS;
+    const children = withEndedChildren ? Number(fields[13]) + Number(fields[14]) : 0;
+    return (Number(fields[11]) + Number(fields[12]) + children) * CLOCK_TICK_MS;
   } catch {
     return 0;
   }
 }
 
-/** CPU time used so far by every Postgres process here (backends, WAL writer, checkpointer). */
+/**
+ * CPU time used so far by every Postgres process here (backends, WAL writer, checkpointer). A
+ * backend that ends moves its time into the postmaster's count of ended children, so it still counts.
+ */
 function postgresCpuMs(): number {
   let total = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += cpuMs(Number(entry));
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += cpuMs(Number(entry), true);
     } catch {
       // ended while we looked
     }
