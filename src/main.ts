@@ -2,7 +2,7 @@ import { buildApp, createLogger } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { describeStorage, openDatabase } from './db/open.js';
 import { migrate } from './db/migrate.js';
-import { DataDirInUseError } from './db/database.js';
+import { DataDirInUseError, settling } from './db/database.js';
 import { startHousekeeping } from './oauth/housekeeping.js';
 import { ScopeCatalog } from './oauth/scopes.js';
 
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
 
   let db;
   try {
-    db = await openDatabase(config);
+    db = settling(await openDatabase(config));
   } catch (err) {
     if (err instanceof DataDirInUseError) {
       process.stderr.write(`doorman: ${err.message}\n`);
@@ -48,6 +48,9 @@ async function main(): Promise<void> {
     const closeIdle = setInterval(() => app.server.closeIdleConnections(), 100);
     await app.close(); // stops accepting, waits for in-flight requests
     clearInterval(closeIdle);
+    // Requests whose clients hung up are not waited for above, and may still be between two
+    // statements; a few hundred ms without any covers that (a sign-in's password hash included).
+    await db.settled(300, 5000);
     await db.close();
     log.info('stopped');
     process.exit(0);

@@ -13,6 +13,42 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
+/** A database that can tell when it has gone quiet: what a graceful stop waits for before closing it. */
+export interface SettlingDatabase extends Database {
+  /** Resolves once no statement has run for `quietMs`, or after `deadlineMs` at the latest. */
+  settled(quietMs: number, deadlineMs: number): Promise<void>;
+}
+
+/**
+ * Counts the statements in progress. A request whose client hung up keeps running after the HTTP
+ * server has closed (the server waits for connections, not for handlers), and it may chain a
+ * second statement onto the one in flight: closing the database then would fail that one.
+ */
+export function settling(db: Database): SettlingDatabase {
+  let running = 0;
+  let lastEnded = 0;
+  const track = async <T>(work: () => Promise<T>): Promise<T> => {
+    running++;
+    try {
+      return await work();
+    } finally {
+      running--;
+      lastEnded = Date.now();
+    }
+  };
+  return {
+    kind: db.kind,
+    query: <Row>(sql: string, params?: readonly unknown[]) => track(() => db.query<Row>(sql, params)),
+    exec: (sql) => track(() => db.exec(sql)),
+    transaction: (fn) => track(() => db.transaction(fn)),
+    close: () => db.close(),
+    settled: async (quietMs, deadlineMs) => {
+      const deadline = Date.now() + deadlineMs;
+      while (Date.now() < deadline && (running > 0 || Date.now() - lastEnded < quietMs)) await new Promise((r) => setTimeout(r, 20));
+    },
+  };
+}
+
 /** The database could not be reached or did not answer in time (the caller answers 503). */
 export class DatabaseUnavailableError extends Error {
   constructor(cause: unknown) {

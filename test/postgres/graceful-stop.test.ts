@@ -1,6 +1,8 @@
 // SIGTERM during a load: requests already in flight complete with 200, new connections are
-// refused, and the process exits 0 (not the forced exit main.ts falls back to after 10 s).
+// refused, and the process exits 0 (not the forced exit main.ts falls back to after 10 s). Work
+// that requests whose clients hung up had started also ends before the database closes.
 import assert from 'node:assert/strict';
+import autocannon from 'autocannon';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
@@ -86,5 +88,30 @@ test('SIGTERM under load: in-flight requests complete, new connections are refus
     for (const a of inFlight) assert.equal((await appVerifyAt(again.url, a.token!)).status, 200);
   } finally {
     await again.stop('SIGKILL');
+  }
+});
+
+test('SIGTERM the moment a load generator hangs up: what its requests started ends before the database closes', { timeout: 60_000 }, async () => {
+  // The HTTP server waits for connections, not for handlers: a request whose client is gone may
+  // still be between its two statements (rate-limit count, then token) when the server has closed.
+  // Not every try catches a request there, so try a few times.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const limited = await startDoorman({ DATABASE_URL: database.url!, RATE_LIMIT: 'on', RATE_LIMIT_TOKEN: '100000000' });
+    try {
+      const client = await registerAppAt(limited.url, { client_name: `load ${attempt}` });
+      const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret, scope: 'read' }).toString();
+      await autocannon({
+        url: limited.url,
+        connections: 50,
+        duration: 2,
+        requests: [{ method: 'POST', path: '/oauth/token', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } }],
+      });
+      limited.child.kill('SIGTERM');
+      const exit = await Promise.race([limited.exited, sleep(9000).then(() => 'timed out' as const)]);
+      assert.deepEqual(exit, { code: 0, signal: null });
+      assert.doesNotMatch(limited.output(), /Cannot use a pool|"level":50/, 'no request met a closed database');
+    } finally {
+      await limited.stop('SIGKILL');
+    }
   }
 });
