@@ -52,33 +52,46 @@ interface Issue {
   audit?: AuditEvent & { event: AuditEventName };
 }
 
-/** Mints an access token (and a refresh token when asked) and stores only their hashes. */
-async function issue(deps: Deps, q: Queryable, what: Issue): Promise<{ id: number; response: TokenResponse }> {
+/**
+ * A fresh access token (and a refresh token when asked for and ACCESS_TOKEN_TTL is set): what is
+ * stored of it (hashes and times, never the tokens) and the token endpoint's answer that hands it out.
+ */
+function mint(deps: Pick<Deps, 'clock' | 'config'>, withRefresh: boolean) {
   const now = deps.clock();
   const ttl = deps.config.accessTokenTtl;
   const accessToken = randomToken();
-  const refreshToken = what.withRefresh && ttl !== undefined ? randomToken() : undefined;
-  const id = await insertIssuedToken(q, {
+  const refreshToken = withRefresh && ttl !== undefined ? randomToken() : undefined;
+  return {
+    now,
     tokenHash: hashSecret(accessToken),
+    expiresAt: ttl === undefined ? null : new Date(now.getTime() + ttl * 1000),
+    refreshTokenHash: refreshToken ? hashSecret(refreshToken) : null,
+    refreshExpiresAt: refreshToken ? new Date(now.getTime() + deps.config.refreshTokenTtl * 1000) : null,
+    response(scopes: string[]): TokenResponse {
+      const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', scope: scopes.join(' '), created_at: Math.floor(now.getTime() / 1000) };
+      if (ttl !== undefined) response.expires_in = ttl;
+      if (refreshToken) response.refresh_token = refreshToken;
+      return response;
+    },
+  };
+}
+
+/** Mints an access token (and a refresh token when asked) and stores only their hashes. */
+async function issue(deps: Deps, q: Queryable, what: Issue): Promise<{ id: number; response: TokenResponse }> {
+  const token = mint(deps, what.withRefresh);
+  const id = await insertIssuedToken(q, {
+    tokenHash: token.tokenHash,
     applicationId: what.app.id,
     userId: what.userId,
     scopes: what.scopes,
     familyId: what.familyId,
-    createdAt: now,
-    expiresAt: ttl === undefined ? null : new Date(now.getTime() + ttl * 1000),
-    refreshTokenHash: refreshToken ? hashSecret(refreshToken) : null,
-    refreshExpiresAt: refreshToken ? new Date(now.getTime() + deps.config.refreshTokenTtl * 1000) : null,
+    createdAt: token.now,
+    expiresAt: token.expiresAt,
+    refreshTokenHash: token.refreshTokenHash,
+    refreshExpiresAt: token.refreshExpiresAt,
   }, what.audit ?? null);
   if (what.audit) logEvent(deps, what.audit);
-  const response: TokenResponse = {
-    access_token: accessToken,
-    token_type: 'Bearer',
-    scope: what.scopes.join(' '),
-    created_at: Math.floor(now.getTime() / 1000),
-  };
-  if (ttl !== undefined) response.expires_in = ttl;
-  if (refreshToken) response.refresh_token = refreshToken;
-  return { id, response };
+  return { id, response: token.response(what.scopes) };
 }
 
 /** Requested scopes (default `read`) that the app may have, or invalid_scope. */
@@ -132,9 +145,7 @@ export async function clientCredentialsGrantFor(
       coverScope.push(held);
     }
   });
-  const now = deps.clock();
-  const ttl = deps.config.accessTokenTtl;
-  const accessToken = randomToken();
+  const token = mint(deps, false);
   const detail = { grant: 'client_credentials', scopes };
   const result = await issueClientToken(deps.db, {
     clientId: picked.clientId,
@@ -143,19 +154,17 @@ export async function clientCredentialsGrantFor(
     coverIndex,
     coverScope,
     wanted: scopes.length,
-    tokenHash: hashSecret(accessToken),
+    tokenHash: token.tokenHash,
     scopes,
-    createdAt: now,
-    expiresAt: ttl === undefined ? null : new Date(now.getTime() + ttl * 1000),
+    createdAt: token.now,
+    expiresAt: token.expiresAt,
     address,
     auditDetail: detail,
   });
   if (!result.found || !result.secretOk) throw invalidClient();
   if (!result.scopesOk) throw invalidScope();
   logEvent(deps, { event: 'token.issued', clientId: picked.clientId, address, detail });
-  const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', scope: scopes.join(' '), created_at: Math.floor(now.getTime() / 1000) };
-  if (ttl !== undefined) response.expires_in = ttl;
-  return response;
+  return token.response(scopes);
 }
 
 /**
@@ -227,10 +236,7 @@ async function redeemInOneStatement(
   verifier: string | undefined,
   address: string | null,
 ): Promise<TokenResponse | undefined> {
-  const now = deps.clock();
-  const ttl = deps.config.accessTokenTtl;
-  const accessToken = randomToken();
-  const refreshToken = ttl !== undefined ? randomToken() : undefined;
+  const token = mint(deps, true);
   const row = await redeemCodeForToken(deps.db, {
     codeHash,
     clientId: client.clientId,
@@ -239,19 +245,16 @@ async function redeemInOneStatement(
     redirectUri,
     verifier: verifier ?? null,
     verifierChallenge: verifier === undefined ? null : (challengeOf(verifier) ?? null),
-    tokenHash: hashSecret(accessToken),
-    createdAt: now,
-    expiresAt: ttl === undefined ? null : new Date(now.getTime() + ttl * 1000),
-    refreshTokenHash: refreshToken ? hashSecret(refreshToken) : null,
-    refreshExpiresAt: refreshToken ? new Date(now.getTime() + deps.config.refreshTokenTtl * 1000) : null,
+    tokenHash: token.tokenHash,
+    createdAt: token.now,
+    expiresAt: token.expiresAt,
+    refreshTokenHash: token.refreshTokenHash,
+    refreshExpiresAt: token.refreshExpiresAt,
     address,
   });
   if (!row) return undefined;
   logEvent(deps, { event: 'token.issued', clientId: client.clientId, userId: row.userId, address, detail: { grant: 'authorization_code', scopes: row.scopes } });
-  const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', scope: row.scopes.join(' '), created_at: Math.floor(now.getTime() / 1000) };
-  if (ttl !== undefined) response.expires_in = ttl;
-  if (refreshToken) response.refresh_token = refreshToken;
-  return response;
+  return token.response(row.scopes);
 }
 
 /**
