@@ -39,16 +39,6 @@ interface Statement {
   rowDescription: messages.RowDescriptionMessage | undefined;
 }
 
-const joined = (parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-};
-
 /**
  * Queries as named prepared statements over PGlite's wire protocol. PGlite.query() parses and
  * plans every statement anew and makes five calls into the WASM module per query; the store's
@@ -61,7 +51,7 @@ function preparedStatements(pglite: PGlite) {
   // Not transactional: a statement prepared inside a transaction that rolls back stays prepared.
   const prepare = async (text: string): Promise<Statement> => {
     const name = `s${statements.size}`;
-    const answer = await pglite.execProtocolStream(joined([serialize.parse({ name, text }), serialize.describe({ type: 'S', name }), serialize.sync()]), {
+    const answer = await pglite.execProtocolStream(Buffer.concat([serialize.parse({ name, text }), serialize.describe({ type: 'S', name }), serialize.sync()]), {
       syncToFs: false,
     });
     const params = answer.find((m): m is messages.ParameterDescriptionMessage => m.name === 'parameterDescription');
@@ -78,7 +68,7 @@ function preparedStatements(pglite: PGlite) {
       const serializer = pglite.serializers[statement.parameterTypes[i]!];
       return serializer ? serializer(value) : String(value);
     });
-    const answer = await pglite.execProtocolStream(joined([serialize.bind({ statement: statement.name, values }), serialize.execute({}), serialize.sync()]), {
+    const answer = await pglite.execProtocolStream(Buffer.concat([serialize.bind({ statement: statement.name, values }), serialize.execute({}), serialize.sync()]), {
       syncToFs: false,
     });
     // as PGlite.query() does: outside a transaction, each statement reaches the file system at once
