@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** A fresh 256-bit secret as 43 URL-safe characters (Mastodon's format for ids, secrets, codes, tokens). */
 export function randomToken(): string {
@@ -6,8 +6,9 @@ export function randomToken(): string {
 }
 
 /** How a secret is stored: SHA-256 is enough for 256-bit random values (no slow hash needed). */
+// crypto.hash: one call, no Hash object (a third of createHash().update().digest()'s time, on every request)
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('base64url');
+  return hash('sha256', secret, 'base64url');
 }
 
 export function sameSecret(a: string, b: string): boolean {
