@@ -50,6 +50,9 @@ export function createLogger(level: string): Logger {
   });
 }
 
+/** On every answer: never framed, never sends a Referer onward, never content-sniffed. */
+const SECURITY_HEADERS = { 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff' };
+
 /** Time a client has to send a whole request; a real client sends our small forms in far less. */
 export const REQUEST_TIMEOUT_MS = 10_000;
 export const TIMEOUT_CHECK_INTERVAL_MS = 1000;
@@ -83,8 +86,10 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.addHook('preValidation', markBodyRead);
   await app.register(view, { engine: { eta: new Eta() }, root: VIEWS, viewExt: 'eta' });
 
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('X-Frame-Options', 'DENY').header('Referrer-Policy', 'no-referrer').header('X-Content-Type-Options', 'nosniff');
+  // hooks on every request take a callback, not a promise: one microtask and allocation fewer each
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    reply.headers(SECURITY_HEADERS);
+    done(null, payload);
   });
 
   // API routes answer browser-based clients from any origin; pages do not.

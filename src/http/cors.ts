@@ -16,8 +16,9 @@ function isApiPath(url: string): boolean {
  * without CORS headers, before the plugin's hook sees them.
  */
 export async function installApiCors(api: FastifyInstance): Promise<void> {
-  api.addHook('onRequest', async (request, reply) => {
+  api.addHook('onRequest', (request, reply, done) => {
     if (request.method === 'OPTIONS' && !isApiPath(request.url)) return reply.callNotFound();
+    done();
   });
   await api.register(cors, { origin: '*', methods: ['GET', 'POST'], exposedHeaders: ['Retry-After'], maxAge: 600 });
 }

@@ -58,8 +58,9 @@ const readBodies = new WeakSet<FastifyRequest>();
  * The multipart parser (busboy) rejects a missing boundary or a truncated part with a bare Error and
  * no status; before this point such an error is the client's malformed body, not a fault of ours.
  */
-export async function markBodyRead(request: FastifyRequest): Promise<void> {
+export function markBodyRead(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
   readBodies.add(request);
+  done();
 }
 
 function unreadBody(err: FastifyError, request: FastifyRequest): boolean {

@@ -19,10 +19,13 @@ export const tokenShape = {
 export const revokeShape = { ...clientShape, token: presentedToken.optional(), token_type_hint: one.optional() };
 export const introspectShape = revokeShape;
 
+const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+
 export async function tokenRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
   // Token answers carry secrets: never cached anywhere (RFC 6749 §5.1).
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    reply.headers(NO_STORE);
+    done(null, payload);
   });
 
   const authenticate = (request: FastifyRequest, params: { client_id?: string | undefined; client_secret?: string | undefined }) =>
