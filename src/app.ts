@@ -12,6 +12,7 @@ import type { Deps } from './deps.js';
 import { clientErrorHandler, installErrorHandlers, markBodyRead } from './http/errors.js';
 import { installApiCors } from './http/cors.js';
 import { installRateLimits } from './http/rate-limits.js';
+import { requestLogger } from './http/request-logger.js';
 import { accountRoutes } from './http/routes/accounts.js';
 import { appsRoutes } from './http/routes/apps.js';
 import { authorizeRoutes } from './http/routes/authorize.js';
@@ -62,6 +63,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const app = Fastify({
     // the same pino instance as the services', so audit lines and request lines go to one place
     loggerInstance: deps.log as FastifyBaseLogger,
+    childLoggerFactory: requestLogger,
     trustProxy: deps.config.trustProxy,
     bodyLimit: 64 * 1024,
     requestIdHeader: false,
