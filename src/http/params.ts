@@ -27,6 +27,8 @@ export function rawParams(request: FastifyRequest): Record<string, unknown> {
   if (source === undefined || source === null) return {};
   if (typeof source !== 'object' || Array.isArray(source)) throw invalidRequest('The request body must be a form or a JSON object.');
   if (Object.keys(source).length > MAX_PARAMETERS) throw invalidRequest(`A request may carry at most ${MAX_PARAMETERS} parameters.`);
+  // The usual request, each key once and none with `[]`, is already what callers get: no copy.
+  if (isFlat(source as Record<string, unknown>)) return source as Record<string, unknown>;
   const params: Record<string, unknown> = Object.create(null);
   for (const [key, value] of Object.entries(source as Record<string, unknown>)) {
     if (key.endsWith('[]')) {
@@ -40,6 +42,11 @@ export function rawParams(request: FastifyRequest): Record<string, unknown> {
     }
   }
   return params;
+}
+
+function isFlat(source: Record<string, unknown>): boolean {
+  for (const key in source) if (key.endsWith('[]') || Array.isArray(source[key])) return false;
+  return true;
 }
 
 type Shape = Record<string, z.ZodType>;
