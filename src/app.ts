@@ -3,14 +3,14 @@ import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
-import multipart from '@fastify/multipart';
 import view from '@fastify/view';
 import { Eta } from 'eta';
 import pino, { type Logger } from 'pino';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from './deps.js';
-import { clientErrorHandler, installErrorHandlers, markBodyRead } from './http/errors.js';
+import { clientErrorHandler, installErrorHandlers } from './http/errors.js';
 import { installApiCors } from './http/cors.js';
+import { installMultipart } from './http/multipart.js';
 import { installRateLimits } from './http/rate-limits.js';
 import { requestLogger } from './http/request-logger.js';
 import { accountRoutes } from './http/routes/accounts.js';
@@ -84,8 +84,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // Form bodies: repeated keys become lists. rawParams refuses more than 100 parameters; parsing
   // stops at 1000 pairs, enough to see that there were too many without truncating them into a valid form.
   await app.register(formbody, { parser: (body) => parseQuery(body, '&', '=', { maxKeys: 1000 }) });
-  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fields: 100, fieldSize: 8192, files: 0, parts: 100 } });
-  app.addHook('preValidation', markBodyRead);
+  installMultipart(app);
   await app.register(view, { engine: { eta: new Eta() }, root: VIEWS, viewExt: 'eta' });
 
   // hooks on every request take a callback, not a promise: one microtask and allocation fewer each

@@ -88,6 +88,23 @@ test('a multipart body without a boundary, or cut short, is 400 in the format of
   assert.equal(cut.json().error, 'invalid_request');
 });
 
+test('a multipart body with a file part, or with more than 100 parts, is 400 invalid_request', async () => {
+  const field = (name: string, value: string) => `--B\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  const file = '--B\r\nContent-Disposition: form-data; name="upload"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello\r\n';
+  const headers = { 'content-type': 'multipart/form-data; boundary=B' };
+  const withFile = await ctx.app.inject({ method: 'POST', url: '/oauth/token', headers, payload: `${field('grant_type', 'client_credentials')}${file}--B--\r\n` });
+  assert.equal(withFile.statusCode, 400);
+  assert.deepEqual(withFile.json(), { error: 'invalid_request', error_description: 'File parts are not accepted.' });
+  const many = Array.from({ length: 101 }, (_, i) => field(`p${i}`, '1')).join('');
+  const tooMany = await ctx.app.inject({ method: 'POST', url: '/oauth/token', headers, payload: `${field('grant_type', 'client_credentials')}${many}--B--\r\n` });
+  assert.equal(tooMany.statusCode, 400);
+  assert.equal(tooMany.json().error, 'invalid_request');
+  assert.match(tooMany.json().error_description, /at most 100 parameters/);
+  const repeated = await ctx.app.inject({ method: 'POST', url: '/oauth/token', headers, payload: `${field('grant_type', 'client_credentials')}${field('grant_type', 'client_credentials')}--B--\r\n` });
+  assert.equal(repeated.statusCode, 400, 'a repeated parameter is refused as in a form');
+  assert.match(repeated.json().error_description, /grant_type/);
+});
+
 test('a NUL in a parameter or in Basic credentials is 400 invalid_request, not a failed query', async () => {
   const seed = await plant(ENDPOINTS.length);
   const inBody = await ctx.app.inject({

@@ -11,7 +11,7 @@ import { renderPage } from './pages.js';
  */
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler(async (err: FastifyError, request, reply) => {
-    const answer = unreadBody(err, request) ? malformedBody() : toAnswer(err);
+    const answer = toAnswer(err);
     if (answer.status >= 500 && !(err instanceof DatabaseUnavailableError)) request.log.error({ err }, 'unhandled error');
     else if (err instanceof DatabaseUnavailableError) request.log.warn({ err: err.cause }, 'database unavailable');
     if (answer.status === 401 && err instanceof OAuthError && err.code === 'invalid_client') {
@@ -49,26 +49,6 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
     );
   }
   socket.destroy();
-}
-
-const readBodies = new WeakSet<FastifyRequest>();
-
-/**
- * A preValidation hook registered after the body parsers: from here on the body has been read.
- * The multipart parser (busboy) rejects a missing boundary or a truncated part with a bare Error and
- * no status; before this point such an error is the client's malformed body, not a fault of ours.
- */
-export function markBodyRead(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
-  readBodies.add(request);
-  done();
-}
-
-function unreadBody(err: FastifyError, request: FastifyRequest): boolean {
-  return err.statusCode === undefined && !(err instanceof OAuthError) && request.isMultipart?.() === true && !readBodies.has(request);
-}
-
-function malformedBody(): { status: number; error: OAuthError } {
-  return { status: 400, error: new OAuthError('invalid_request', 'The multipart body is malformed.', 400) };
 }
 
 function toAnswer(err: FastifyError): { status: number; error: OAuthError } {
