@@ -88,7 +88,7 @@ test('a multipart body without a boundary, or cut short, is 400 in the format of
   assert.equal(cut.json().error, 'invalid_request');
 });
 
-test('a multipart body with a file part, or with more than 100 parts, is 400 invalid_request', async () => {
+test('a multipart body with a file part or more than 100 parts is 400, over 64 KiB 413, all invalid_request', async () => {
   const field = (name: string, value: string) => `--B\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
   const file = '--B\r\nContent-Disposition: form-data; name="upload"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello\r\n';
   const headers = { 'content-type': 'multipart/form-data; boundary=B' };
@@ -103,6 +103,9 @@ test('a multipart body with a file part, or with more than 100 parts, is 400 inv
   const repeated = await ctx.app.inject({ method: 'POST', url: '/oauth/token', headers, payload: `${field('grant_type', 'client_credentials')}${field('grant_type', 'client_credentials')}--B--\r\n` });
   assert.equal(repeated.statusCode, 400, 'a repeated parameter is refused as in a form');
   assert.match(repeated.json().error_description, /grant_type/);
+  const big = await ctx.app.inject({ method: 'POST', url: '/oauth/token', headers, payload: `${field('grant_type', 'client_credentials')}${field('padding', 'x'.repeat(70 * 1024))}--B--\r\n` });
+  assert.equal(big.statusCode, 413, 'the body limit holds for multipart too');
+  assert.equal(big.json().error, 'invalid_request');
 });
 
 test('a NUL in a parameter or in Basic credentials is 400 invalid_request, not a failed query', async () => {
