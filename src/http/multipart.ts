@@ -1,7 +1,7 @@
 import { Busboy, type BusboyHeaders, type BusboyInstance } from '@fastify/busboy';
 import type { FastifyInstance } from 'fastify';
-import { OAuthError } from '../errors.js';
-import { MAX_PARAMETERS } from './params.js';
+import { invalidRequest } from '../errors.js';
+import { MAX_PARAMETERS, tooManyParameters } from './params.js';
 
 /**
  * multipart/form-data bodies (`curl -F`): read whole under the same body limit as every other body
@@ -18,8 +18,7 @@ export function installMultipart(app: FastifyInstance): void {
   });
 }
 
-const malformed = () => new OAuthError('invalid_request', 'The multipart body is malformed.', 400);
-const tooMany = () => new OAuthError('invalid_request', `A request may carry at most ${MAX_PARAMETERS} parameters.`, 400);
+const malformed = () => invalidRequest('The multipart body is malformed.');
 
 function parseMultipart(headers: BusboyHeaders, body: Buffer): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
@@ -35,9 +34,9 @@ function parseMultipart(headers: BusboyHeaders, body: Buffer): Promise<Record<st
       const seen = fields[name];
       fields[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
     });
-    parser.on('filesLimit', () => reject(new OAuthError('invalid_request', 'File parts are not accepted.', 400)));
-    parser.on('fieldsLimit', () => reject(tooMany()));
-    parser.on('partsLimit', () => reject(tooMany()));
+    parser.on('filesLimit', () => reject(invalidRequest('File parts are not accepted.')));
+    parser.on('fieldsLimit', () => reject(tooManyParameters()));
+    parser.on('partsLimit', () => reject(tooManyParameters()));
     parser.on('error', () => reject(malformed()));
     // a promise settles once: after a refusal above, this changes nothing
     parser.on('finish', () => resolve(fields));

@@ -17,6 +17,7 @@ export const oneOrMany = z.union([text, z.array(text).max(64)]);
 
 /** More distinct parameters than any endpoint takes, with room to spare. */
 export const MAX_PARAMETERS = 100;
+export const tooManyParameters = () => invalidRequest(`A request may carry at most ${MAX_PARAMETERS} parameters.`);
 
 /**
  * Parameters of a request as a plain object: the query string for GET, the body for other methods,
@@ -26,7 +27,7 @@ export function rawParams(request: FastifyRequest): Record<string, unknown> {
   const source = request.method === 'GET' || request.method === 'HEAD' ? request.query : request.body;
   if (source === undefined || source === null) return {};
   if (typeof source !== 'object' || Array.isArray(source)) throw invalidRequest('The request body must be a form or a JSON object.');
-  if (Object.keys(source).length > MAX_PARAMETERS) throw invalidRequest(`A request may carry at most ${MAX_PARAMETERS} parameters.`);
+  if (Object.keys(source).length > MAX_PARAMETERS) throw tooManyParameters();
   // The usual request, each key once and none with `[]`, is already what callers get: no copy.
   if (isFlat(source as Record<string, unknown>)) return source as Record<string, unknown>;
   const params: Record<string, unknown> = Object.create(null);

@@ -214,7 +214,7 @@ async function authorizationCodeGrant(deps: Deps, app: ApplicationRow, params: C
   }
 }
 
-/** The authorization_code happy path: client checked, code used up, token, app marked used and audit row in one statement. */
+/** The authorization_code happy path of an app that has had tokens before: client checked, code used up, token and audit row in one statement. */
 async function redeemInOneStatement(
   deps: Deps,
   client: { clientId: string; clientSecret: string },
