@@ -104,6 +104,8 @@ describe('CORS and iss', () => {
     for (const [method, url] of API_ROUTES) {
       const res = await ctx.app.inject({ method: method as 'GET' | 'POST', url, headers: { origin: ORIGIN }, payload: method === 'POST' ? {} : undefined });
       assert.ok(['*', ORIGIN].includes(String(res.headers['access-control-allow-origin'])), `${method} ${url} (${res.statusCode})`);
+      // a browser client may read the Retry-After of a 429 or 503
+      assert.match(String(res.headers['access-control-expose-headers']), /Retry-After/i, `${method} ${url}`);
     }
   });
 
@@ -118,6 +120,7 @@ describe('CORS and iss', () => {
       assert.ok(['*', ORIGIN].includes(String(res.headers['access-control-allow-origin'])), `preflight ${url}`);
       assert.match(String(res.headers['access-control-allow-methods']), new RegExp(method));
       assert.match(String(res.headers['access-control-allow-headers']).toLowerCase(), /authorization/);
+      assert.equal(res.headers['access-control-max-age'], '600');
     }
   });
 

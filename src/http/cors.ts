@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import cors from '@fastify/cors';
 
 /** The API paths (SPEC §3): browser-based clients call these from any origin; pages never. */
 const API_PATHS = [/^\/api\//, /^\/oauth\/(token|revoke|introspect|userinfo)$/, /^\/\.well-known\//, /^\/health$/, /^\/openapi\.json$/];
@@ -9,16 +8,34 @@ function isApiPath(url: string): boolean {
   return API_PATHS.some((p) => p.test(path));
 }
 
+/** On every API answer, errors included: any origin may read it, and a 429's or 503's Retry-After. */
+const CORS_HEADERS = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'Retry-After' };
+/** A preflight's answer: the methods the API takes, cached by the browser for ten minutes. */
+const PREFLIGHT_HEADERS = {
+  'Access-Control-Allow-Methods': 'GET, POST',
+  'Access-Control-Max-Age': '600',
+  // the allowed headers echo the request's, so a cache must key on them
+  Vary: 'Access-Control-Request-Headers',
+  'Content-Length': '0',
+};
+
 /**
- * CORS for the API routes' plugin scope, with options fixed once (a per-request options function
- * costs every API call). The plugin answers preflights through a wildcard `OPTIONS *` route, and
- * routes are not scoped, so that route also catches preflights for pages: those are answered 404,
- * without CORS headers, before the plugin's hook sees them.
+ * CORS for the API routes' plugin scope. With any origin allowed (no credentials: tokens travel in
+ * headers and bodies, never cookies) every answer carries the same fixed headers, set in one hook;
+ * @fastify/cors merged its options object for every request to find that out. Preflights reach a
+ * wildcard `OPTIONS *` route; routes are not scoped, so it also catches preflights for pages:
+ * those are answered 404, without CORS headers.
  */
 export async function installApiCors(api: FastifyInstance): Promise<void> {
   api.addHook('onRequest', (request, reply, done) => {
     if (request.method === 'OPTIONS' && !isApiPath(request.url)) return reply.callNotFound();
+    reply.headers(CORS_HEADERS);
     done();
   });
-  await api.register(cors, { origin: '*', methods: ['GET', 'POST'], exposedHeaders: ['Retry-After'], maxAge: 600 });
+  api.options('*', (request, reply) => {
+    reply.code(204).headers(PREFLIGHT_HEADERS);
+    const requested = request.headers['access-control-request-headers'];
+    if (requested !== undefined) reply.header('Access-Control-Allow-Headers', requested);
+    reply.send();
+  });
 }
