@@ -85,7 +85,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // stops at 1000 pairs, enough to see that there were too many without truncating them into a valid form.
   await app.register(formbody, { parser: (body) => parseQuery(body, '&', '=', { maxKeys: 1000 }) });
   installMultipart(app);
-  await app.register(view, { engine: { eta: new Eta() }, root: VIEWS, viewExt: 'eta' });
 
   // hooks on every request take a callback, not a promise: one microtask and allocation fewer each
   app.addHook('onSend', (_request, reply, payload, done) => {
@@ -98,9 +97,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     await installApiCors(api);
     for (const routes of [healthRoutes, metadataRoutes, openApiRoutes, appsRoutes, tokenRoutes, accountRoutes]) await api.register(routes, { deps });
   });
-  // Pages sign people in and post forms: only they read cookies and check CSRF tokens, so the
-  // API routes (every bearer check, every token) do not run the cookie plugin's hooks.
+  // Pages sign people in and post forms: only they render templates, read cookies and check CSRF
+  // tokens, so the API routes (every bearer check, every token) do not run the hooks that the view
+  // and cookie plugins add to every request of their scope.
   await app.register(async (pages) => {
+    await pages.register(view, { engine: { eta: new Eta() }, root: VIEWS, viewExt: 'eta' });
     await pages.register(cookie);
     await pages.register(csrf, {
       sessionPlugin: '@fastify/cookie',
