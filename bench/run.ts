@@ -2,9 +2,9 @@
  * npm run bench: Doorman's hot paths next to ceilings measured in the same run on the same machine.
  * Each target runs in its own process (its peak RSS is its own); autocannon drives it from here,
  * only ever at 127.0.0.1. Options: --duration S (default 10), --warmup S (default 3),
- * --connections N (default 50), --tokens N (rows stored before the "large table" run, default
- * 1,000,000), --rounds N (default 2, see measureInRounds); the same as BENCH_DURATION, BENCH_WARMUP,
- * BENCH_CONNECTIONS, BENCH_TOKENS, BENCH_ROUNDS.
+ * --connections N (default 50), --tokens N (rows in the large-table database, default 1,000,000),
+ * --windows N (default 8, see measureSideBySide); the same as BENCH_DURATION, BENCH_WARMUP,
+ * BENCH_CONNECTIONS, BENCH_TOKENS, BENCH_WINDOWS.
  * The servers run as JavaScript compiled by tsc into a temporary folder, as a deployment would run
  * them (tsx's loader thread alone holds tens of MB); BENCH_TSX=1 runs them under tsx instead.
  * BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) names the server on
@@ -39,17 +39,18 @@ const { values: args } = parseArgs({
     warmup: { type: 'string' },
     connections: { type: 'string' },
     tokens: { type: 'string' },
-    rounds: { type: 'string' },
+    windows: { type: 'string' },
   },
 });
 const DURATION = Number(args.duration ?? process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(args.warmup ?? process.env.BENCH_WARMUP ?? 3);
 const CONNECTIONS = Number(args.connections ?? process.env.BENCH_CONNECTIONS ?? 50);
 const STORED_TOKENS = Number(args.tokens ?? process.env.BENCH_TOKENS ?? 1_000_000);
-const ROUNDS = Math.max(1, Number(args.rounds ?? process.env.BENCH_ROUNDS ?? 2));
+const WINDOWS = Math.max(1, Number(args.windows ?? process.env.BENCH_WINDOWS ?? 8));
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ROOT = new URL('..', import.meta.url).pathname;
-const PORT = 3900 + (process.pid % 50) * 2;
+/** The first server's port; the others of a group take the next ones. */
+const PORT = 3900 + (process.pid % 50) * 10;
 const REDIRECT_URI = 'https://client.example/callback';
 const CEILING_B = 'ceiling B (A + 1 INSERT)';
 
@@ -75,7 +76,7 @@ interface Server {
 }
 
 const UNDER_TSX = process.env.BENCH_TSX === '1';
-const NODE_FLAGS = '--max-semi-space-size=8';
+const NODE_FLAGS = ['--max-semi-space-size=8'];
 let BUILD = '';
 
 /** Compiles src/ and bench/ once, with what they read at run time beside them. */
@@ -87,12 +88,12 @@ function build(): void {
 }
 
 /** Starts the server (node itself, so the pid is the server's) and waits for /health. */
-async function startServer(script: string, argv: string[], env: Record<string, string>): Promise<Server> {
+async function startServer(script: string, argv: string[], env: Record<string, string>, port: number): Promise<Server> {
   // the same V8 flag as the Dockerfile's CMD, for Doorman and the ceilings alike
-  const command = [NODE_FLAGS, ...(UNDER_TSX ? ['--import', 'tsx', script] : [join(BUILD, script.replace(/\.ts$/, '.js'))])];
+  const command = [...NODE_FLAGS, ...(UNDER_TSX ? ['--import', 'tsx', script] : [join(BUILD, script.replace(/\.ts$/, '.js'))])];
   const child = spawn(process.execPath, [...command, ...argv], {
     cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(PORT), HOST: '127.0.0.1' },
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   let exited = false;
@@ -101,7 +102,7 @@ async function startServer(script: string, argv: string[], env: Record<string, s
   for (;;) {
     if (exited) throw new Error(`${script} exited before it answered`);
     try {
-      const res = await fetch(`http://127.0.0.1:${PORT}/health`);
+      const res = await fetch(`http://127.0.0.1:${port}/health`);
       if (res.ok) break;
     } catch {
       // not listening yet
@@ -169,7 +170,7 @@ interface Load {
   body?: string | (() => string);
 }
 
-function cannon(load: Load, duration: number): Promise<autocannon.Result> {
+function cannon(load: Load, duration: number, port: number): Promise<autocannon.Result> {
   const headers = { ...(load.body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...load.headers };
   const request: autocannon.Request = { method: load.method, path: load.path, headers };
   if (typeof load.body === 'string') request.body = load.body;
@@ -177,20 +178,20 @@ function cannon(load: Load, duration: number): Promise<autocannon.Result> {
     const next = load.body;
     request.setupRequest = (req) => ({ ...req, body: next() });
   }
-  return autocannon({ url: `http://127.0.0.1:${PORT}`, connections: CONNECTIONS, duration, requests: [request] });
+  return autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration, requests: [request] });
 }
 
-async function measure(name: string, server: Server, load: Load, seconds: number): Promise<Figure> {
-  if (WARMUP > 0) await cannon(load, WARMUP);
+/** One window of load on one server: what it answered, and the CPU it and Postgres spent on it. */
+async function window(name: string, server: Server, load: Load, seconds: number, port: number): Promise<Figure> {
   const server0 = cpuMs(server.child.pid!);
   const db0 = postgresCpuMs();
-  const r = await cannon(load, seconds);
+  const r = await cannon(load, seconds, port);
   const answered = Math.max(r.requests.total, 1);
   return {
     serverCpuUs: ((cpuMs(server.child.pid!) - server0) * 1000) / answered,
     dbCpuUs: ((postgresCpuMs() - db0) * 1000) / answered,
     name,
-    rps: r.requests.average,
+    rps: r.requests.total / seconds,
     p50: r.latency.p50,
     p99: r.latency.p99,
     non2xx: r.non2xx,
@@ -199,20 +200,24 @@ async function measure(name: string, server: Server, load: Load, seconds: number
   };
 }
 
-/** Rounds of equal length into one figure: the mean rate and p50, the worst p99 and peak RSS, every failure. */
-function combine(rounds: Figure[]): Figure {
-  const mean = (pick: (f: Figure) => number) => rounds.reduce((sum, f) => sum + pick(f), 0) / rounds.length;
-  const sum = (pick: (f: Figure) => number) => rounds.reduce((total, f) => total + pick(f), 0);
+/**
+ * Windows of equal length into one figure: the mean rate, p50 and p99 (each window's percentiles
+ * are over thousands of answers), CPU per request weighted by answers, the peak RSS, every failure.
+ */
+function combine(windows: Figure[]): Figure {
+  const mean = (pick: (f: Figure) => number) => windows.reduce((sum, f) => sum + pick(f), 0) / windows.length;
+  const sum = (pick: (f: Figure) => number) => windows.reduce((total, f) => total + pick(f), 0);
+  const perAnswer = (pick: (f: Figure) => number) => sum((f) => pick(f) * f.rps) / Math.max(sum((f) => f.rps), 1);
   return {
-    name: rounds[0]!.name,
+    name: windows[0]!.name,
     rps: mean((f) => f.rps),
     p50: mean((f) => f.p50),
-    p99: Math.max(...rounds.map((f) => f.p99)),
+    p99: mean((f) => f.p99),
     non2xx: sum((f) => f.non2xx),
     errors: sum((f) => f.errors),
-    rssMb: Math.max(...rounds.map((f) => f.rssMb)),
-    serverCpuUs: mean((f) => f.serverCpuUs),
-    dbCpuUs: mean((f) => f.dbCpuUs),
+    rssMb: Math.max(...windows.map((f) => f.rssMb)),
+    serverCpuUs: perAnswer((f) => f.serverCpuUs),
+    dbCpuUs: perAnswer((f) => f.dbCpuUs),
   };
 }
 
@@ -249,113 +254,135 @@ async function main(): Promise<void> {
   const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? '?';
   console.log(`machine: ${availableParallelism()} cores, ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; node ${process.version}`);
   console.log(
-    `load: autocannon, ${CONNECTIONS} connections, ${DURATION} s measured per target in ${ROUNDS} round(s) (order reversed each round), ${WARMUP} s warm-up per round, same machine`,
+    `load: autocannon, ${CONNECTIONS} connections, ${DURATION} s measured per target in ${WINDOWS} windows taking turns with the others of its group, ${WARMUP} s warm-up, same machine`,
   );
   console.log(`servers: ${UNDER_TSX ? 'under tsx' : 'compiled by tsc, run by node'}; each target in its own process`);
   if (!UNDER_TSX) build();
 
   const admin = new pg.Client({ connectionString: SERVER_URL });
   await admin.connect();
-  const dbName = `doorman_bench_${process.pid}`;
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${dbName}`;
-  const databaseUrl = url.toString();
   const dataDir = mkdtempSync(join(tmpdir(), 'doorman-bench-'));
-  const vacuumer = new pg.Client({ connectionString: databaseUrl });
-  await vacuumer.connect();
   const servers: Server[] = [];
-  const start = async (script: string, argv: string[], env: Record<string, string>) => {
-    const s = await startServer(script, argv, env);
+  const start = async (script: string, argv: string[], env: Record<string, string>, port: number) => {
+    const s = await startServer(script, argv, env, port);
     servers.push(s);
     return s;
   };
   const doormanEnv = { RATE_LIMIT: 'off', LOG_LEVEL: 'warn' };
-
-  try {
-    // Fixtures: one app, one user, one live token, through the services themselves.
+  // Databases made for this run, each with a plain connection of its own (VACUUM, the fill); all dropped at the end.
+  const made: { name: string; client: pg.Client }[] = [];
+  const makeDatabase = async (suffix: string): Promise<string> => {
+    const name = `doorman_bench_${process.pid}${suffix}`;
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(SERVER_URL);
+    url.pathname = `/${name}`;
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    made.push({ name, client });
+    return url.toString();
+  };
+  const plainClient = (databaseUrl: string) => made.find((m) => databaseUrl.endsWith(`/${m.name}`))!.client;
+  /** A migrated database with one app that has had a token (so the hot path applies) and that token. */
+  const withApp = async (databaseUrl: string) => {
     const db = await openDatabase({ databaseUrl, dataDir });
     await migrate(db);
     const deps = benchDeps(db, { DATABASE_URL: databaseUrl });
     const { app, clientSecret } = await registerApplication(deps, { client_name: 'bench', redirect_uris: REDIRECT_URI, scopes: 'read write' });
-    const user = await createUser(deps, { username: 'bench', email: 'bench@example.com', password: 'bench password' });
     const live = await clientCredentialsGrant(deps, app, { scope: 'read' });
+    const ccLoad: Load = { method: 'POST', path: '/oauth/token', body: form({ grant_type: 'client_credentials', client_id: app.clientId, client_secret: clientSecret, scope: 'read' }) };
+    return { db, deps, app, clientSecret, live, ccLoad };
+  };
+
+  try {
+    // Fixtures: one app, one user, one live token, through the services themselves.
+    const databaseUrl = await makeDatabase('');
+    const { db, deps, app, clientSecret, live, ccLoad } = await withApp(databaseUrl);
+    const user = await createUser(deps, { username: 'bench', email: 'bench@example.com', password: 'bench password' });
     const dbEnv = { DATABASE_URL: databaseUrl, BENCH_APP_ID: String(app.id), BENCH_TOKEN_HASH: hashSecret(live.access_token) };
-    const ccBody = form({ grant_type: 'client_credentials', client_id: app.clientId, client_secret: clientSecret, scope: 'read' });
-    const ccLoad: Load = { method: 'POST', path: '/oauth/token', body: ccBody };
-    const ceilingLoad: Load = { method: 'POST', path: '/ceiling', body: ccBody };
+    const ceilingLoad: Load = { method: 'POST', path: '/ceiling', body: ccLoad.body };
 
     interface Target {
       name: string;
       script: string;
       argv?: string[];
       env: Record<string, string>;
-      /** Built just before each round's server starts, from the figures measured so far. */
-      load: (seen: Map<string, Figure[]>) => Load | Promise<Load>;
+      load: () => Load;
+      /** The Postgres database it works on, vacuumed before the group starts (PGlite: none). */
+      databaseUrl?: string;
     }
     /**
-     * Measures every target in ROUNDS rounds, the order reversed every other round (A B C … C B A),
-     * each round DURATION / ROUNDS seconds after its own warm-up, each in a fresh process. A machine
-     * whose speed drifts during the run (a shared host, a warming cache) then weighs on a target and
-     * its ceiling alike, so the ratios stay fair. Each round starts after VACUUM ANALYZE and CHECKPOINT.
+     * Measures a group of targets side by side: each in its own process, all of them up at once,
+     * each warmed up once, then the load taking turns between them in WINDOWS windows each of
+     * DURATION / WINDOWS seconds, the order reversed every other pass (A B C C B A …). A machine
+     * whose speed drifts (a shared host: rates here moved by a third within minutes) then weighs on
+     * a target and its ceiling alike, a second or two apart instead of a minute, so the ratios stay
+     * fair. The group starts after VACUUM ANALYZE and a CHECKPOINT of its databases.
      */
-    const measureInRounds = async (targets: Target[]): Promise<Figure[]> => {
+    const measureSideBySide = async (targets: Target[]): Promise<Figure[]> => {
       const seen = new Map<string, Figure[]>();
-      for (let round = 0; round < ROUNDS; round++) {
-        for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
-          const load = await target.load(seen);
-          // Every target starts with nothing left to vacuum or write back from the one before it or
-          // from its own fixtures (codes minted ahead), so neither autovacuum nor a checkpoint lands
-          // in some measured rounds only.
-          await vacuumer.query('VACUUM ANALYZE');
-          await admin.query('CHECKPOINT');
-          const server = await start(target.script, target.argv ?? [], target.env);
-          try {
-            const figure = await measure(target.name, server, load, DURATION / ROUNDS);
-            seen.set(target.name, [...(seen.get(target.name) ?? []), figure]);
-          } finally {
-            // let the last answers of the load drain before the server is told to stop
-            await new Promise((r) => setTimeout(r, 500));
-            await server.stop();
+      for (const url of new Set(targets.map((t) => t.databaseUrl).filter((u) => u !== undefined))) await plainClient(url).query('VACUUM ANALYZE');
+      await admin.query('CHECKPOINT');
+      const up: Server[] = [];
+      try {
+        for (const [i, t] of targets.entries()) up.push(await start(t.script, t.argv ?? [], t.env, PORT + i));
+        for (const [i, t] of targets.entries()) if (WARMUP > 0) await cannon(t.load(), WARMUP, PORT + i);
+        const seconds = DURATION / WINDOWS;
+        for (let pass = 0; pass < WINDOWS; pass++) {
+          const order = [...targets.keys()];
+          for (const i of pass % 2 === 0 ? order : order.reverse()) {
+            const t = targets[i]!;
+            const figure = await window(t.name, up[i]!, t.load(), seconds, PORT + i);
+            seen.set(t.name, [...(seen.get(t.name) ?? []), figure]);
           }
         }
+      } finally {
+        // let the last answers of the load drain before the servers are told to stop
+        await new Promise((r) => setTimeout(r, 500));
+        for (const server of up) await server.stop();
       }
       return targets.map((t) => combine(seen.get(t.name)!));
     };
 
-    const doorman = { script: 'src/main.ts', env: { ...doormanEnv, DATABASE_URL: databaseUrl } };
-    const ceiling = (kind: string) => ({ script: 'bench/ceiling.ts', argv: [kind], env: dbEnv, load: () => ceilingLoad });
+    const doormanOn = (url: string) => ({ script: 'src/main.ts', env: { ...doormanEnv, DATABASE_URL: url }, databaseUrl: url });
+    const doorman = doormanOn(databaseUrl);
+    const ceiling = (kind: string) => ({ script: 'bench/ceiling.ts', argv: [kind], env: dbEnv, databaseUrl, load: () => ceilingLoad });
 
-    // Single-use codes, minted through the same service the consent page uses before each round's
-    // clock starts: enough for ceiling B's rate (Doorman's is lower) through a warm-up and a round.
+    // Single-use codes for the authorization_code group, minted through the same service the consent
+    // page uses before the group starts (so its VACUUM and CHECKPOINT find them): enough for half
+    // again ceiling B's rate through the warm-up and every window (Doorman's rate is lower).
     const codes: string[] = [];
     let nextCode = 0;
     let ranOut = 0;
     const request = { app, redirectUri: REDIRECT_URI, scopes: ['read'], state: undefined, codeChallenge: undefined };
-    const mintCodes = async (seen: Map<string, Figure[]>): Promise<Load> => {
-      const rate = Math.max(...(seen.get(CEILING_B) ?? []).map((f) => f.rps), 1000);
-      codes.length = 0;
-      nextCode = 0;
-      const needed = Math.ceil(rate * (WARMUP + DURATION / ROUNDS) * 1.5) + 1000;
+    const mintCodes = async (rate: number): Promise<void> => {
+      const needed = Math.ceil(rate * (WARMUP + DURATION) * 1.5) + 1000;
       for (let i = 0; i < needed; i += 10) {
         codes.push(...(await Promise.all(Array.from({ length: Math.min(10, needed - i) }, () => approve(deps, user, request, '127.0.0.1')))));
       }
-      return {
-        method: 'POST',
-        path: '/oauth/token',
-        body: () => {
-          if (nextCode >= codes.length) ranOut++;
-          return form({ grant_type: 'authorization_code', client_id: app.clientId, client_secret: clientSecret, redirect_uri: REDIRECT_URI, code: codes[nextCode++] ?? 'spent' });
-        },
-      };
+    };
+    const codeLoad: Load = {
+      method: 'POST',
+      path: '/oauth/token',
+      body: () => {
+        if (nextCode >= codes.length) ranOut++;
+        return form({ grant_type: 'authorization_code', client_id: app.clientId, client_secret: clientSecret, redirect_uri: REDIRECT_URI, code: codes[nextCode++] ?? 'spent' });
+      },
     };
 
-    const [A, B, C, cc, ac, intro, verify] = await measureInRounds([
+    // Three groups: client_credentials with ceilings A and B; authorization_code with ceiling B again
+    // (its codes are minted for the rate B had in the first); the checking paths with ceiling C.
+    const [A, B, cc] = (await measureSideBySide([
       { name: 'ceiling A (form + JSON)', ...ceiling('A') },
       { name: CEILING_B, ...ceiling('B') },
-      { name: 'ceiling C (A + 1 SELECT by hash)', ...ceiling('C') },
       { name: 'client_credentials', ...doorman, load: () => ccLoad },
-      { name: 'authorization_code (codes minted ahead)', ...doorman, load: mintCodes },
+    ])) as [Figure, Figure, Figure];
+    await mintCodes(B.rps);
+    const [acB, ac] = (await measureSideBySide([
+      { name: `${CEILING_B}, again`, ...ceiling('B') },
+      { name: 'authorization_code (codes minted ahead)', ...doorman, load: () => codeLoad },
+    ])) as [Figure, Figure];
+    const [C, intro, verify] = (await measureSideBySide([
+      { name: 'ceiling C (A + 1 SELECT by hash)', ...ceiling('C') },
       {
         name: 'introspect (live token)',
         ...doorman,
@@ -366,62 +393,71 @@ async function main(): Promise<void> {
         ...doorman,
         load: () => ({ method: 'GET', path: '/api/v1/apps/verify_credentials', headers: { authorization: `Bearer ${live.access_token}` } }),
       },
-    ]) as [Figure, Figure, Figure, Figure, Figure, Figure, Figure];
+    ])) as [Figure, Figure, Figure];
     header();
     line(A);
     line(B, A);
     line(C, A);
     line(cc, B, 0.8);
-    line(ac, B, 0.6);
+    line(acB, A);
+    line(ac, acB, 0.6);
     if (ranOut > 0) console.log(`  (ran out of codes: ${ranOut} requests had none)`);
     line(intro, C, 0.8);
     line(verify, C, 0.8);
 
-    // The same client_credentials load with a large table: growth with size should be small.
+    // Growth with table size: the same load on two more databases, one empty and one with
+    // STORED_TOKENS token rows, side by side, so that what differs is the size of the table.
     const t0 = Date.now();
-    // a plain connection of its own: the pool's statement timeout is for requests, not for this
-    const filler = new pg.Client({ connectionString: databaseUrl });
-    await filler.connect();
+    const emptyUrl = await makeDatabase('_empty');
+    const empty = await withApp(emptyUrl);
+    const largeUrl = await makeDatabase('_large');
+    const large = await withApp(largeUrl);
+    await Promise.all([empty.db.close(), large.db.close()]);
+    const filler = plainClient(largeUrl); // not the pool: its statement timeout is for requests
     await filler.query(
       `INSERT INTO access_tokens (token_hash, application_id, scopes, created_at)
        SELECT encode(sha256(('bench-' || i)::bytea), 'base64'), $1, '{read}', now() FROM generate_series(1, $2::int) AS i`,
-      [app.id, STORED_TOKENS],
+      [large.app.id, STORED_TOKENS],
     );
-    await filler.query('VACUUM ANALYZE access_tokens');
-    // the fill's dirty pages are written back now, not by a checkpoint during the measured rounds
-    await filler.query('CHECKPOINT');
-    await filler.end();
-    const [{ n }] = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM access_tokens')) as [{ n: number }];
-    console.log(`  (stored ${n.toLocaleString('en')} tokens in ${((Date.now() - t0) / 1000).toFixed(1)} s, then VACUUM ANALYZE and CHECKPOINT)`);
-    const [ccBig] = (await measureInRounds([{ name: `client_credentials, ${(n / 1e6).toFixed(1)}M tokens stored`, ...doorman, load: () => ccLoad }])) as [Figure];
-    line(ccBig, cc, 0.9);
+    const [{ n }] = (await filler.query<{ n: number }>('SELECT count(*)::int AS n FROM access_tokens')).rows as [{ n: number }];
+    console.log(`  (stored ${n.toLocaleString('en')} tokens in another database in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    const [ccEmpty, ccBig] = (await measureSideBySide([
+      { name: 'client_credentials, empty table', ...doormanOn(emptyUrl), load: () => empty.ccLoad },
+      { name: `client_credentials, ${(n / 1e6).toFixed(1)}M tokens stored`, ...doormanOn(largeUrl), load: () => large.ccLoad },
+    ])) as [Figure, Figure];
+    line(ccEmpty);
+    line(ccBig, ccEmpty, 0.9);
     await db.close();
 
-    // Embedded PGlite: the same pair on a data folder (one process at a time holds it).
+    // Embedded PGlite: the same pair, each on its own copy of one data folder (a process holds its folder).
     const pdb = await openDatabase({ databaseUrl: undefined, dataDir });
     await migrate(pdb);
     const pdeps = benchDeps(pdb, { DATA_DIR: dataDir });
     const p = await registerApplication(pdeps, { client_name: 'bench', redirect_uris: REDIRECT_URI, scopes: 'read write' });
     await pdb.close();
     const pBody = form({ grant_type: 'client_credentials', client_id: p.app.clientId, client_secret: p.clientSecret, scope: 'read' });
-    const pEnv = { DATA_DIR: dataDir, BENCH_APP_ID: String(p.app.id), DATABASE_URL: '' };
-    const [pB, pcc] = (await measureInRounds([
-      { name: 'ceiling B on PGlite', script: 'bench/ceiling.ts', argv: ['B'], env: pEnv, load: () => ({ method: 'POST', path: '/ceiling', body: pBody }) },
-      { name: 'client_credentials on PGlite', script: 'src/main.ts', env: { ...doormanEnv, ...pEnv }, load: () => ({ method: 'POST', path: '/oauth/token', body: pBody }) },
+    const pEnv = (dir: string) => ({ DATA_DIR: dir, BENCH_APP_ID: String(p.app.id), DATABASE_URL: '' });
+    const dataDirCopy = `${dataDir}-copy`;
+    cpSync(dataDir, dataDirCopy, { recursive: true });
+    const [pB, pcc] = (await measureSideBySide([
+      { name: 'ceiling B on PGlite', script: 'bench/ceiling.ts', argv: ['B'], env: pEnv(dataDir), load: () => ({ method: 'POST', path: '/ceiling', body: pBody }) },
+      { name: 'client_credentials on PGlite', script: 'src/main.ts', env: { ...doormanEnv, ...pEnv(dataDirCopy) }, load: () => ({ method: 'POST', path: '/oauth/token', body: pBody }) },
     ])) as [Figure, Figure];
     line(pB, A);
     line(pcc, pB, 0.8);
 
-    const doormanPg = [cc, ac, intro, verify, ccBig];
+    const doormanPg = [cc, ac, intro, verify, ccEmpty, ccBig];
     console.log(`peak RSS of the Doorman process on Postgres: ${Math.max(...doormanPg.map((f) => f.rssMb)).toFixed(0)} MB (target < 150 MB); on PGlite: ${pcc.rssMb.toFixed(0)} MB`);
-    const drift = ccBig.rps / cc.rps - 1;
+    const drift = ccBig.rps / ccEmpty.rps - 1;
     console.log(`client_credentials with ${(n / 1e6).toFixed(1)}M tokens stored: ${(drift * 100).toFixed(1)} % against the empty table (target within ±10 %)`);
   } finally {
     for (const s of servers) await s.stop();
-    await vacuumer.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    for (const { name, client } of made) {
+      await client.end();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
     await admin.end();
-    rmSync(dataDir, { recursive: true, force: true });
+    for (const dir of [dataDir, `${dataDir}-copy`]) rmSync(dir, { recursive: true, force: true });
     if (BUILD) rmSync(BUILD, { recursive: true, force: true });
   }
 }
