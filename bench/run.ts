@@ -49,8 +49,8 @@ const STORED_TOKENS = Number(args.tokens ?? process.env.BENCH_TOKENS ?? 1_000_00
 const WINDOWS = Math.max(1, Number(args.windows ?? process.env.BENCH_WINDOWS ?? 8));
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ROOT = new URL('..', import.meta.url).pathname;
-/** The first server's port; the others of a group take the next ones. */
-const PORT = 3900 + (process.pid % 50) * 10;
+/** The first server's port; the others of a group (three at most) take the next ones. Kept below 4000: other services listen above (4222 is NATS's). */
+const PORT = 3900 + (process.pid % 25) * 4;
 const REDIRECT_URI = 'https://client.example/callback';
 const CEILING_B = 'ceiling B (A + 1 INSERT)';
 
@@ -262,12 +262,7 @@ async function main(): Promise<void> {
   const admin = new pg.Client({ connectionString: SERVER_URL });
   await admin.connect();
   const dataDir = mkdtempSync(join(tmpdir(), 'doorman-bench-'));
-  const servers: Server[] = [];
-  const start = async (script: string, argv: string[], env: Record<string, string>, port: number) => {
-    const s = await startServer(script, argv, env, port);
-    servers.push(s);
-    return s;
-  };
+  const dataDirCopy = `${dataDir}-copy`; // PGlite's pair: a process holds its folder
   const doormanEnv = { RATE_LIMIT: 'off', LOG_LEVEL: 'warn' };
   // Databases made for this run, each with a plain connection of its own (VACUUM, the fill); all dropped at the end.
   const made: { name: string; client: pg.Client }[] = [];
@@ -324,7 +319,7 @@ async function main(): Promise<void> {
       await admin.query('CHECKPOINT');
       const up: Server[] = [];
       try {
-        for (const [i, t] of targets.entries()) up.push(await start(t.script, t.argv ?? [], t.env, PORT + i));
+        for (const [i, t] of targets.entries()) up.push(await startServer(t.script, t.argv ?? [], t.env, PORT + i));
         for (const [i, t] of targets.entries()) if (WARMUP > 0) await cannon(t.load(), WARMUP, PORT + i);
         const seconds = DURATION / WINDOWS;
         for (let pass = 0; pass < WINDOWS; pass++) {
@@ -429,7 +424,7 @@ async function main(): Promise<void> {
     line(ccBig, ccEmpty, 0.9);
     await db.close();
 
-    // Embedded PGlite: the same pair, each on its own copy of one data folder (a process holds its folder).
+    // Embedded PGlite: the same pair, each on its own copy of one data folder.
     const pdb = await openDatabase({ databaseUrl: undefined, dataDir });
     await migrate(pdb);
     const pdeps = benchDeps(pdb, { DATA_DIR: dataDir });
@@ -437,7 +432,6 @@ async function main(): Promise<void> {
     await pdb.close();
     const pBody = form({ grant_type: 'client_credentials', client_id: p.app.clientId, client_secret: p.clientSecret, scope: 'read' });
     const pEnv = (dir: string) => ({ DATA_DIR: dir, BENCH_APP_ID: String(p.app.id), DATABASE_URL: '' });
-    const dataDirCopy = `${dataDir}-copy`;
     cpSync(dataDir, dataDirCopy, { recursive: true });
     const [pB, pcc] = (await measureSideBySide([
       { name: 'ceiling B on PGlite', script: 'bench/ceiling.ts', argv: ['B'], env: pEnv(dataDir), load: () => ({ method: 'POST', path: '/ceiling', body: pBody }) },
@@ -451,13 +445,12 @@ async function main(): Promise<void> {
     const drift = ccBig.rps / ccEmpty.rps - 1;
     console.log(`client_credentials with ${(n / 1e6).toFixed(1)}M tokens stored: ${(drift * 100).toFixed(1)} % against the empty table (target within ±10 %)`);
   } finally {
-    for (const s of servers) await s.stop();
     for (const { name, client } of made) {
       await client.end();
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     }
     await admin.end();
-    for (const dir of [dataDir, `${dataDir}-copy`]) rmSync(dir, { recursive: true, force: true });
+    for (const dir of [dataDir, dataDirCopy]) rmSync(dir, { recursive: true, force: true });
     if (BUILD) rmSync(BUILD, { recursive: true, force: true });
   }
 }
