@@ -265,7 +265,7 @@ async function main(): Promise<void> {
   const dataDirCopy = `${dataDir}-copy`; // PGlite's pair: a process holds its folder
   const doormanEnv = { RATE_LIMIT: 'off', LOG_LEVEL: 'warn' };
   // Databases made for this run, each with a plain connection of its own (VACUUM, the fill); all dropped at the end.
-  const made: { name: string; client: pg.Client }[] = [];
+  const made = new Map<string, { name: string; client: pg.Client }>(); // by URL
   const makeDatabase = async (suffix: string): Promise<string> => {
     const name = `doorman_bench_${process.pid}${suffix}`;
     await admin.query(`CREATE DATABASE ${name}`);
@@ -273,10 +273,10 @@ async function main(): Promise<void> {
     url.pathname = `/${name}`;
     const client = new pg.Client({ connectionString: url.toString() });
     await client.connect();
-    made.push({ name, client });
+    made.set(url.toString(), { name, client });
     return url.toString();
   };
-  const plainClient = (databaseUrl: string) => made.find((m) => databaseUrl.endsWith(`/${m.name}`))!.client;
+  const plainClient = (databaseUrl: string) => made.get(databaseUrl)!.client;
   /** A migrated database with one app that has had a token (so the hot path applies) and that token. */
   const withApp = async (databaseUrl: string) => {
     const db = await openDatabase({ databaseUrl, dataDir });
@@ -301,7 +301,7 @@ async function main(): Promise<void> {
       script: string;
       argv?: string[];
       env: Record<string, string>;
-      load: () => Load;
+      load: Load;
       /** The Postgres database it works on, vacuumed before the group starts (PGlite: none). */
       databaseUrl?: string;
     }
@@ -314,20 +314,18 @@ async function main(): Promise<void> {
      * fair. The group starts after VACUUM ANALYZE and a CHECKPOINT of its databases.
      */
     const measureSideBySide = async (targets: Target[]): Promise<Figure[]> => {
-      const seen = new Map<string, Figure[]>();
+      const seen: Figure[][] = targets.map(() => []);
       for (const url of new Set(targets.map((t) => t.databaseUrl).filter((u) => u !== undefined))) await plainClient(url).query('VACUUM ANALYZE');
       await admin.query('CHECKPOINT');
       const up: Server[] = [];
       try {
         for (const [i, t] of targets.entries()) up.push(await startServer(t.script, t.argv ?? [], t.env, PORT + i));
-        for (const [i, t] of targets.entries()) if (WARMUP > 0) await cannon(t.load(), WARMUP, PORT + i);
+        for (const [i, t] of targets.entries()) if (WARMUP > 0) await cannon(t.load, WARMUP, PORT + i);
         const seconds = DURATION / WINDOWS;
         for (let pass = 0; pass < WINDOWS; pass++) {
           const order = [...targets.keys()];
           for (const i of pass % 2 === 0 ? order : order.reverse()) {
-            const t = targets[i]!;
-            const figure = await window(t.name, up[i]!, t.load(), seconds, PORT + i);
-            seen.set(t.name, [...(seen.get(t.name) ?? []), figure]);
+            seen[i]!.push(await window(targets[i]!.name, up[i]!, targets[i]!.load, seconds, PORT + i));
           }
         }
       } finally {
@@ -335,12 +333,12 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 500));
         for (const server of up) await server.stop();
       }
-      return targets.map((t) => combine(seen.get(t.name)!));
+      return seen.map(combine);
     };
 
     const doormanOn = (url: string) => ({ script: 'src/main.ts', env: { ...doormanEnv, DATABASE_URL: url }, databaseUrl: url });
     const doorman = doormanOn(databaseUrl);
-    const ceiling = (kind: string) => ({ script: 'bench/ceiling.ts', argv: [kind], env: dbEnv, databaseUrl, load: () => ceilingLoad });
+    const ceiling = (kind: string) => ({ script: 'bench/ceiling.ts', argv: [kind], env: dbEnv, databaseUrl, load: ceilingLoad });
 
     // Single-use codes for the authorization_code group, minted through the same service the consent
     // page uses before the group starts (so its VACUUM and CHECKPOINT find them): enough for half
@@ -369,24 +367,24 @@ async function main(): Promise<void> {
     const [A, B, cc] = (await measureSideBySide([
       { name: 'ceiling A (form + JSON)', ...ceiling('A') },
       { name: CEILING_B, ...ceiling('B') },
-      { name: 'client_credentials', ...doorman, load: () => ccLoad },
+      { name: 'client_credentials', ...doorman, load: ccLoad },
     ])) as [Figure, Figure, Figure];
     await mintCodes(B.rps);
     const [acB, ac] = (await measureSideBySide([
       { name: `${CEILING_B}, again`, ...ceiling('B') },
-      { name: 'authorization_code (codes minted ahead)', ...doorman, load: () => codeLoad },
+      { name: 'authorization_code (codes minted ahead)', ...doorman, load: codeLoad },
     ])) as [Figure, Figure];
     const [C, intro, verify] = (await measureSideBySide([
       { name: 'ceiling C (A + 1 SELECT by hash)', ...ceiling('C') },
       {
         name: 'introspect (live token)',
         ...doorman,
-        load: () => ({ method: 'POST', path: '/oauth/introspect', body: form({ client_id: app.clientId, client_secret: clientSecret, token: live.access_token }) }),
+        load: { method: 'POST', path: '/oauth/introspect', body: form({ client_id: app.clientId, client_secret: clientSecret, token: live.access_token }) },
       },
       {
         name: 'apps/verify_credentials (bearer)',
         ...doorman,
-        load: () => ({ method: 'GET', path: '/api/v1/apps/verify_credentials', headers: { authorization: `Bearer ${live.access_token}` } }),
+        load: { method: 'GET', path: '/api/v1/apps/verify_credentials', headers: { authorization: `Bearer ${live.access_token}` } },
       },
     ])) as [Figure, Figure, Figure];
     header();
@@ -417,8 +415,8 @@ async function main(): Promise<void> {
     const [{ n }] = (await filler.query<{ n: number }>('SELECT count(*)::int AS n FROM access_tokens')).rows as [{ n: number }];
     console.log(`  (stored ${n.toLocaleString('en')} tokens in another database in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     const [ccEmpty, ccBig] = (await measureSideBySide([
-      { name: 'client_credentials, empty table', ...doormanOn(emptyUrl), load: () => empty.ccLoad },
-      { name: `client_credentials, ${(n / 1e6).toFixed(1)}M tokens stored`, ...doormanOn(largeUrl), load: () => large.ccLoad },
+      { name: 'client_credentials, empty table', ...doormanOn(emptyUrl), load: empty.ccLoad },
+      { name: `client_credentials, ${(n / 1e6).toFixed(1)}M tokens stored`, ...doormanOn(largeUrl), load: large.ccLoad },
     ])) as [Figure, Figure];
     line(ccEmpty);
     line(ccBig, ccEmpty, 0.9);
@@ -434,8 +432,8 @@ async function main(): Promise<void> {
     const pEnv = (dir: string) => ({ DATA_DIR: dir, BENCH_APP_ID: String(p.app.id), DATABASE_URL: '' });
     cpSync(dataDir, dataDirCopy, { recursive: true });
     const [pB, pcc] = (await measureSideBySide([
-      { name: 'ceiling B on PGlite', script: 'bench/ceiling.ts', argv: ['B'], env: pEnv(dataDir), load: () => ({ method: 'POST', path: '/ceiling', body: pBody }) },
-      { name: 'client_credentials on PGlite', script: 'src/main.ts', env: { ...doormanEnv, ...pEnv(dataDirCopy) }, load: () => ({ method: 'POST', path: '/oauth/token', body: pBody }) },
+      { name: 'ceiling B on PGlite', script: 'bench/ceiling.ts', argv: ['B'], env: pEnv(dataDir), load: { method: 'POST', path: '/ceiling', body: pBody } },
+      { name: 'client_credentials on PGlite', script: 'src/main.ts', env: { ...doormanEnv, ...pEnv(dataDirCopy) }, load: { method: 'POST', path: '/oauth/token', body: pBody } },
     ])) as [Figure, Figure];
     line(pB, A);
     line(pcc, pB, 0.8);
@@ -445,7 +443,7 @@ async function main(): Promise<void> {
     const drift = ccBig.rps / ccEmpty.rps - 1;
     console.log(`client_credentials with ${(n / 1e6).toFixed(1)}M tokens stored: ${(drift * 100).toFixed(1)} % against the empty table (target within ±10 %)`);
   } finally {
-    for (const { name, client } of made) {
+    for (const { name, client } of made.values()) {
       await client.end();
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     }
