@@ -35,6 +35,13 @@ const schema = z
     RATE_LIMIT_APPS: count.default(5),
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATABASE_POOLER: z.enum(['none', 'transaction']).default('none'),
+    WORKERS: z.union([z.literal('auto'), z.coerce.number().int().positive()]).default(1),
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    INSTANCE_TITLE: z.string().max(200).default('Doorman'),
+    INSTANCE_DESCRIPTION: z.string().max(2000).default(''),
+    INSTANCE_CONTACT_EMAIL: z.string().max(320).default(''),
   });
 
 export interface Config {
@@ -53,6 +60,14 @@ export interface Config {
   rateLimit: { enabled: boolean; token: number; signIn: number; apps: number };
   redisUrl: string | undefined;
   logLevel: string;
+  /** `transaction`: a transaction-mode pooler is in front, so no session state and no named statements. */
+  databasePooler: 'none' | 'transaction';
+  /** Processes serving the port; `auto` means one per core. */
+  workers: number | 'auto';
+  /** Prometheus metrics listener; undefined port: off. */
+  metrics: { port: number | undefined; host: string };
+  /** What the instance answers and the pages call this server. */
+  instance: { title: string; description: string; contactEmail: string };
 }
 
 export class ConfigError extends Error {}
@@ -73,7 +88,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: c.HOST,
     databaseUrl: c.DATABASE_URL,
     dataDir: c.DATA_DIR,
-    issuer: c.ISSUER ?? `http://localhost:${c.PORT}`,
+    issuer: c.ISSUER ?? `http://127.0.0.1:${c.PORT}`,
     trustProxy: c.TRUST_PROXY,
     appRegistration: c.APP_REGISTRATION,
     accessTokenTtl: c.ACCESS_TOKEN_TTL,
@@ -89,5 +104,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     redisUrl: c.REDIS_URL,
     logLevel: c.LOG_LEVEL,
+    databasePooler: c.DATABASE_POOLER,
+    workers: c.WORKERS,
+    metrics: { port: c.METRICS_PORT, host: c.METRICS_HOST },
+    instance: { title: c.INSTANCE_TITLE, description: c.INSTANCE_DESCRIPTION, contactEmail: c.INSTANCE_CONTACT_EMAIL },
   };
 }

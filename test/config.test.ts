@@ -13,7 +13,7 @@ test('defaults are those of SPEC §1', () => {
     host: '127.0.0.1',
     databaseUrl: undefined,
     dataDir: './data',
-    issuer: 'http://localhost:3000',
+    issuer: 'http://127.0.0.1:3000',
     trustProxy: false,
     appRegistration: 'open',
     accessTokenTtl: undefined,
@@ -24,11 +24,15 @@ test('defaults are those of SPEC §1', () => {
     rateLimit: { enabled: true, token: 600, signIn: 10, apps: 5 },
     redisUrl: undefined,
     logLevel: 'info',
+    databasePooler: 'none',
+    workers: 1,
+    metrics: { port: undefined, host: '127.0.0.1' },
+    instance: { title: 'Doorman', description: '', contactEmail: '' },
   });
 });
 
-test('ISSUER defaults to http://localhost:$PORT', () => {
-  assert.equal(loadConfig({ PORT: '4000' }).issuer, 'http://localhost:4000');
+test('ISSUER defaults to http://127.0.0.1:$PORT, the address served by default', () => {
+  assert.equal(loadConfig({ PORT: '4000' }).issuer, 'http://127.0.0.1:4000');
   assert.equal(loadConfig({ PORT: '4000', ISSUER: 'https://auth.example' }).issuer, 'https://auth.example');
 });
 
@@ -67,7 +71,7 @@ test('good values are read', () => {
 });
 
 test('an empty variable counts as unset', () => {
-  assert.equal(loadConfig({ PORT: '', ISSUER: '' }).issuer, 'http://localhost:3000');
+  assert.equal(loadConfig({ PORT: '', ISSUER: '' }).issuer, 'http://127.0.0.1:3000');
 });
 
 const BAD: Record<string, string>[] = [
