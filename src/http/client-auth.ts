@@ -13,10 +13,6 @@ export function clientCredentials(
   return { body: { clientId: body.client_id, clientSecret: body.client_secret }, basic: basicCredentials(request) };
 }
 
-export function usedBasicAuth(request: FastifyRequest): boolean {
-  return /^basic /i.test(request.headers.authorization ?? '');
-}
-
 function basicCredentials(request: FastifyRequest): { clientId: string; clientSecret: string } | undefined {
   const header = request.headers.authorization;
   if (!header || !/^basic /i.test(header)) return undefined;

@@ -32,11 +32,6 @@ export async function findApplicationByClientId(q: Queryable, clientId: string):
   return row;
 }
 
-export async function findApplicationById(q: Queryable, id: number): Promise<ApplicationRow | undefined> {
-  const [row] = await q.query<ApplicationRow>(`SELECT ${COLUMNS} FROM applications WHERE id = $1`, [id]);
-  return row;
-}
-
 export async function listApplications(q: Queryable): Promise<ApplicationRow[]> {
   return q.query<ApplicationRow>(`SELECT ${COLUMNS} FROM applications ORDER BY id`);
 }
@@ -45,11 +40,6 @@ export async function listApplications(q: Queryable): Promise<ApplicationRow[]> 
 export async function deleteApplication(q: Queryable, clientId: string): Promise<boolean> {
   const rows = await q.query(`DELETE FROM applications WHERE client_id = $1 RETURNING id`, [clientId]);
   return rows.length > 0;
-}
-
-/** Records the first time an app was given a token; later calls change nothing. */
-export async function markApplicationUsed(q: Queryable, id: number, now: Date): Promise<void> {
-  await q.query(`UPDATE applications SET first_used_at = $2 WHERE id = $1 AND first_used_at IS NULL`, [id, now]);
 }
 
 /** Deletes up to `limit` apps registered before `before` that never got a token. */

@@ -31,15 +31,6 @@ const COLUMNS = `t.id, t.application_id AS "applicationId", t.user_id AS "userId
   t.created_at AS "createdAt", t.expires_at AS "expiresAt", t.revoked_at AS "revokedAt",
   t.refresh_expires_at AS "refreshExpiresAt", t.refreshed_at AS "refreshedAt", t.refreshed_pair AS "refreshedPair"`;
 
-export async function insertToken(q: Queryable, token: NewToken): Promise<number> {
-  const [row] = await q.query<{ id: number }>(
-    `INSERT INTO access_tokens (token_hash, application_id, user_id, scopes, family_id, created_at, expires_at, refresh_token_hash, refresh_expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-    [token.tokenHash, token.applicationId, token.userId, token.scopes, token.familyId, token.createdAt, token.expiresAt, token.refreshTokenHash, token.refreshExpiresAt],
-  );
-  return row!.id;
-}
-
 const INSERT_TOKEN = `INSERT INTO access_tokens (token_hash, application_id, user_id, scopes, family_id, created_at, expires_at, refresh_token_hash, refresh_expires_at)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`;
 // The first token an app gets marks it as used (housekeeping keeps used apps); later ones change nothing.

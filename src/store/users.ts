@@ -45,11 +45,6 @@ export async function findUserByLogin(q: Queryable, login: string): Promise<User
   return row;
 }
 
-export async function findUserById(q: Queryable, id: number): Promise<UserRow | undefined> {
-  const [row] = await q.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
-  return row;
-}
-
 export async function listUsers(q: Queryable): Promise<UserRow[]> {
   return q.query<UserRow>(`SELECT ${COLUMNS} FROM users ORDER BY id`);
 }
