@@ -214,3 +214,24 @@ describe('boolean parameters, read as Rails reads them', () => {
     assert.equal(new URL(String(forced.headers.location), ISSUER).pathname, '/auth/sign_in');
   });
 });
+
+test('the OpenAPI document describes exactly the fields each answer holds', async () => {
+  const doc = await get('/openapi.json');
+  const schemas = doc.components.schemas as Record<string, { properties: Record<string, { properties?: Record<string, unknown> }>; required: string[] }>;
+  const { token } = await userToken(ctx, { scope: 'read', username: 'documented' });
+  const account = (await ctx.app.inject({ url: '/api/v1/accounts/verify_credentials', headers: { authorization: `Bearer ${token.access_token}` } })).json();
+  const answers: Array<[string, Record<string, unknown>]> = [
+    ['InstanceV1', await get('/api/v1/instance')],
+    ['InstanceV2', await get('/api/v2/instance')],
+    ['NodeInfoLinks', await get('/.well-known/nodeinfo')],
+    ['NodeInfo', await get('/nodeinfo/2.0')],
+    ['Account', account],
+  ];
+  for (const [name, answer] of answers) {
+    const schema = schemas[name]!;
+    assert.deepEqual(Object.keys(schema.properties).sort(), Object.keys(answer).sort(), name);
+    assert.deepEqual([...schema.required].sort(), Object.keys(answer).sort(), `${name}: every field is always there`);
+    const configuration = schema.properties.configuration?.properties;
+    if (configuration) assert.deepEqual(Object.keys(configuration).sort(), Object.keys(answer.configuration as object).sort(), `${name}.configuration`);
+  }
+});
