@@ -26,12 +26,13 @@ const ICON_SIZES = [36, 48, 72, 96, 144, 192, 256, 384, 512];
 
 /** What both versions of the answer are made of. */
 async function facts(deps: Pick<Deps, 'db' | 'config'>) {
-  const issuer = new URL(deps.config.issuer);
+  const url = new URL(deps.config.issuer);
   return {
     // Mastodon's domain is LOCAL_DOMAIN, which holds the port when there is one
-    domain: issuer.host,
-    origin: issuer.origin,
-    streaming: `${issuer.protocol === 'https:' ? 'wss' : 'ws'}://${issuer.host}`,
+    domain: url.host,
+    // absolute links start with ISSUER, path and all, as every other link Doorman gives
+    issuer: deps.config.issuer,
+    streaming: `${url.protocol === 'https:' ? 'wss' : 'ws'}://${url.host}`,
     users: await countUsers(deps),
     ...deps.config.instance,
   };
@@ -44,15 +45,15 @@ export async function instanceV2(deps: Pick<Deps, 'db' | 'config'>) {
     domain: f.domain,
     title: f.title,
     version: COMPATIBLE_VERSION,
-    source_url: f.origin,
+    source_url: f.issuer,
     description: f.description,
     // Doorman keeps no record of activity: every account counts as active
     usage: { users: { active_month: f.users } },
-    thumbnail: { url: `${f.origin}${DEFAULT_HEADER_PATH}` },
-    icon: ICON_SIZES.map((size) => ({ src: `${f.origin}${DEFAULT_AVATAR_PATH}`, size: `${size}x${size}` })),
+    thumbnail: { url: `${f.issuer}${DEFAULT_HEADER_PATH}` },
+    icon: ICON_SIZES.map((size) => ({ src: `${f.issuer}${DEFAULT_AVATAR_PATH}`, size: `${size}x${size}` })),
     languages: ['en'],
     configuration: {
-      urls: { streaming: f.streaming, status: null, about: f.origin, privacy_policy: null, terms_of_service: null },
+      urls: { streaming: f.streaming, status: null, about: f.issuer, privacy_policy: null, terms_of_service: null },
       vapid: { public_key: '' },
       accounts: { ...ACCOUNTS },
       statuses: { ...STATUSES },
@@ -80,7 +81,7 @@ export async function instanceV1(deps: Pick<Deps, 'db' | 'config'>) {
     version: COMPATIBLE_VERSION,
     urls: { streaming_api: f.streaming },
     stats: { user_count: f.users, status_count: 0, domain_count: 0 },
-    thumbnail: `${f.origin}${DEFAULT_HEADER_PATH}`,
+    thumbnail: `${f.issuer}${DEFAULT_HEADER_PATH}`,
     languages: ['en'],
     registrations: false,
     approval_required: false,

@@ -7,7 +7,7 @@ export const NODEINFO_PATH = '/nodeinfo/2.0';
 
 /** `GET /.well-known/nodeinfo`: where the NodeInfo document is. */
 export function nodeinfoLinks(deps: Pick<Deps, 'config'>) {
-  return { links: [{ rel: NODEINFO_SCHEMA, href: `${new URL(deps.config.issuer).origin}${NODEINFO_PATH}` }] };
+  return { links: [{ rel: NODEINFO_SCHEMA, href: `${deps.config.issuer}${NODEINFO_PATH}` }] };
 }
 
 /** NodeInfo 2.0 as Mastodon fills it, for Doorman: no protocols, since it federates with nobody. */
