@@ -17,7 +17,9 @@ import { accountRoutes } from './http/routes/accounts.js';
 import { appsRoutes } from './http/routes/apps.js';
 import { authorizeRoutes } from './http/routes/authorize.js';
 import { authorizedApplicationsRoutes } from './http/routes/authorized-applications.js';
+import { defaultImageRoutes } from './http/routes/default-images.js';
 import { healthRoutes } from './http/routes/health.js';
+import { instanceRoutes } from './http/routes/instance.js';
 import { metadataRoutes } from './http/routes/metadata.js';
 import { openApiRoutes } from './http/routes/openapi.js';
 import { signInRoutes } from './http/routes/sign-in.js';
@@ -95,7 +97,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // API routes answer browser-based clients from any origin; pages do not.
   await app.register(async (api) => {
     await installApiCors(api);
-    for (const routes of [healthRoutes, metadataRoutes, openApiRoutes, appsRoutes, tokenRoutes, accountRoutes]) await api.register(routes, { deps });
+    for (const routes of [healthRoutes, metadataRoutes, openApiRoutes, appsRoutes, tokenRoutes, accountRoutes, instanceRoutes, defaultImageRoutes]) await api.register(routes, { deps });
   });
   // Pages sign people in and post forms: only they render templates, read cookies and check CSRF
   // tokens, so the API routes (every bearer check, every token) do not run the hooks that the view

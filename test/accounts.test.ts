@@ -28,6 +28,12 @@ async function appToken(scope: string): Promise<string> {
 
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 const verify = (t: string) => ctx.app.inject({ url: '/api/v1/accounts/verify_credentials', headers: bearer(t) });
+/** Every field Mastodon 4.4 sends in a CredentialAccount. */
+const CREDENTIAL_ACCOUNT_FIELDS = [
+  'id', 'username', 'acct', 'display_name', 'locked', 'bot', 'discoverable', 'indexable', 'group', 'created_at', 'note', 'url', 'uri',
+  'avatar', 'avatar_static', 'header', 'header_static', 'followers_count', 'following_count', 'statuses_count', 'last_status_at',
+  'hide_collections', 'noindex', 'emojis', 'roles', 'fields', 'source', 'role',
+];
 const OUTSIDE = { error: 'This action is outside the authorized scopes' };
 const INVALID = { error: 'The access token is invalid' };
 const NO_USER = { error: 'This method requires an authenticated user' };
@@ -39,13 +45,15 @@ describe('GET /api/v1/accounts/verify_credentials', () => {
       const res = await verify(accessToken);
       assert.equal(res.statusCode, 200, `${scope}: ${res.body}`);
       const body = res.json();
-      assert.deepEqual(Object.keys(body).sort(), ['acct', 'created_at', 'display_name', 'id', 'username']);
+      // the whole CredentialAccount (each field's value is checked in test/mastodon-answers.test.ts)
+      assert.deepEqual(Object.keys(body).sort(), [...CREDENTIAL_ACCOUNT_FIELDS].sort());
       assert.equal(body.id, String(user.id));
       assert.equal(typeof body.id, 'string');
       assert.equal(body.username, user.username);
       assert.equal(body.acct, user.username);
       assert.equal(body.display_name, '');
       assert.equal(new Date(body.created_at).toISOString(), body.created_at);
+      assert.match(body.created_at, /T00:00:00\.000Z$/);
     }
   });
 

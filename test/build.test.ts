@@ -47,6 +47,10 @@ test('the built server starts from another folder, migrates, serves /health and 
       assert.equal(page.status, 200, 'views are found');
       const openapi = await fetch(`http://127.0.0.1:${port}/openapi.json`);
       assert.ok(openapi.status < 500, 'package.json is found');
+      const avatar = await fetch(`http://127.0.0.1:${port}/avatars/original/missing.png`);
+      assert.equal(avatar.status, 200, 'the default images are found');
+      const instance = await fetch(`http://127.0.0.1:${port}/api/v2/instance`);
+      assert.match(((await instance.json()) as { version: string }).version, /Doorman \d/, 'the version is read from package.json');
     } finally {
       if (child.exitCode === null) child.kill('SIGTERM');
     }

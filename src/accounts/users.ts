@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.js';
 import { validationFailed } from '../errors.js';
-import { deleteUser as deleteUserRow, DuplicateUserError, insertUser, listUsers as listUserRows, type UserRow } from '../store/users.js';
+import { countUsers as countUserRows, deleteUser as deleteUserRow, DuplicateUserError, insertUser, listUsers as listUserRows, type UserRow } from '../store/users.js';
 import { hashPassword } from './passwords.js';
 
 const USERNAME = /^[A-Za-z0-9_]{1,30}$/;
@@ -40,4 +40,9 @@ export function listUsers(deps: Pick<Deps, 'db'>): Promise<UserRow[]> {
 /** Deleting a user deletes their tokens, codes and sessions with them. */
 export function deleteUser(deps: Pick<Deps, 'db'>, username: string): Promise<boolean> {
   return deleteUserRow(deps.db, username);
+}
+
+/** How many accounts there are: the user count of the instance answers and NodeInfo. */
+export function countUsers(deps: Pick<Deps, 'db'>): Promise<number> {
+  return countUserRows(deps.db);
 }

@@ -48,7 +48,7 @@ const PARAMETERS: Record<string, string> = {
   state: 'Returned unchanged with the answer.',
   code_challenge: 'PKCE challenge: BASE64URL(SHA-256(code_verifier)), 43 characters.',
   code_challenge_method: 'Must be `S256` when code_challenge is sent.',
-  force_login: '`true`: end any current sign-in and show the sign-in form first.',
+  force_login: 'True (read as Rails reads booleans: anything but `0`, `f`, `false`, `off` or empty): end any current sign-in and show the sign-in form first.',
   prompt: '`consent`: show the consent page even when consent is remembered.',
   lang: 'Preferred language (accepted for compatibility).',
   decision: '`authorize` or `deny`: the button the user pressed.',
@@ -95,7 +95,128 @@ const Introspection = z.object({
   username: z.string().optional(),
   iss: z.string().optional(),
 });
-const Account = z.object({ id: z.string(), username: z.string(), acct: z.string(), display_name: z.string(), created_at: z.string().meta({ format: 'date-time' }) });
+const Role = z.object({ id: z.string(), name: z.string(), permissions: z.string(), color: z.string(), highlighted: z.boolean() });
+const Account = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    acct: z.string(),
+    display_name: z.string(),
+    locked: z.boolean(),
+    bot: z.boolean(),
+    discoverable: z.boolean().nullable(),
+    indexable: z.boolean(),
+    group: z.boolean(),
+    created_at: z.string().meta({ format: 'date-time', description: 'The day the account was created: midnight UTC.' }),
+    note: z.string(),
+    url: z.string().meta({ description: 'ISSUER/@username' }),
+    uri: z.string().meta({ description: 'ISSUER/users/username' }),
+    avatar: z.string(),
+    avatar_static: z.string(),
+    header: z.string(),
+    header_static: z.string(),
+    followers_count: z.number().int(),
+    following_count: z.number().int(),
+    statuses_count: z.number().int(),
+    last_status_at: z.string().nullable(),
+    hide_collections: z.boolean().nullable(),
+    noindex: z.boolean(),
+    emojis: z.array(z.object({})),
+    roles: z.array(Role),
+    fields: z.array(z.object({ name: z.string(), value: z.string(), verified_at: z.string().nullable() })),
+    source: z.object({
+      privacy: z.string(),
+      sensitive: z.boolean(),
+      language: z.string(),
+      note: z.string(),
+      fields: z.array(z.object({ name: z.string(), value: z.string() })),
+      follow_requests_count: z.number().int(),
+      hide_collections: z.boolean().nullable(),
+      discoverable: z.boolean().nullable(),
+      indexable: z.boolean(),
+      attribution_domains: z.array(z.string()),
+      quote_policy: z.string(),
+    }),
+    role: Role,
+  })
+  .meta({ description: 'Mastodon’s CredentialAccount: the user’s name and creation day, a new empty account’s values otherwise.' });
+const Statuses = z.object({ max_characters: z.number().int(), max_media_attachments: z.number().int(), characters_reserved_per_url: z.number().int() });
+const MediaLimits = z.object({
+  supported_mime_types: z.array(z.string()),
+  image_size_limit: z.number().int(),
+  image_matrix_limit: z.number().int(),
+  video_size_limit: z.number().int(),
+  video_frame_rate_limit: z.number().int(),
+  video_matrix_limit: z.number().int(),
+});
+const Polls = z.object({ max_options: z.number().int(), max_characters_per_option: z.number().int(), min_expiration: z.number().int(), max_expiration: z.number().int() });
+const AccountLimits = z.object({ max_featured_tags: z.number().int(), max_pinned_statuses: z.number().int() });
+const InstanceV1 = z
+  .object({
+    uri: z.string().meta({ description: 'The host of ISSUER.' }),
+    title: z.string(),
+    short_description: z.string(),
+    description: z.string(),
+    email: z.string(),
+    version: z.string().meta({ example: '4.4.0 (compatible; Doorman 0.1.0)' }),
+    urls: z.object({ streaming_api: z.string() }),
+    stats: z.object({ user_count: z.number().int(), status_count: z.number().int(), domain_count: z.number().int() }),
+    thumbnail: z.string(),
+    languages: z.array(z.string()),
+    registrations: z.boolean(),
+    approval_required: z.boolean(),
+    invites_enabled: z.boolean(),
+    configuration: z.object({ accounts: AccountLimits, statuses: Statuses, media_attachments: MediaLimits, polls: Polls }),
+    contact_account: z.null(),
+    rules: z.array(z.object({ id: z.string(), text: z.string() })),
+  })
+  .meta({ description: 'Mastodon’s V1 Instance entity.' });
+const InstanceV2 = z
+  .object({
+    domain: z.string().meta({ description: 'The host of ISSUER.' }),
+    title: z.string(),
+    version: z.string().meta({ example: '4.4.0 (compatible; Doorman 0.1.0)' }),
+    source_url: z.string(),
+    description: z.string(),
+    usage: z.object({ users: z.object({ active_month: z.number().int() }) }),
+    thumbnail: z.object({ url: z.string() }),
+    icon: z.array(z.object({ src: z.string(), size: z.string() })),
+    languages: z.array(z.string()),
+    configuration: z.object({
+      urls: z.object({ streaming: z.string(), status: z.string().nullable(), about: z.string(), privacy_policy: z.string().nullable(), terms_of_service: z.string().nullable() }),
+      vapid: z.object({ public_key: z.string() }),
+      accounts: AccountLimits,
+      statuses: Statuses,
+      media_attachments: MediaLimits.extend({ description_limit: z.number().int() }),
+      polls: Polls,
+      translation: z.object({ enabled: z.boolean() }),
+      limited_federation: z.boolean(),
+    }),
+    registrations: z.object({
+      enabled: z.boolean(),
+      approval_required: z.boolean(),
+      reason_required: z.boolean(),
+      message: z.string().nullable(),
+      min_age: z.number().int().nullable(),
+      url: z.string().nullable(),
+    }),
+    api_versions: z.object({ mastodon: z.number().int() }),
+    contact: z.object({ email: z.string(), account: z.null() }),
+    rules: z.array(z.object({ id: z.string(), text: z.string() })),
+  })
+  .meta({ description: 'Mastodon’s Instance entity (V2).' });
+const NodeInfoLinks = z.object({ links: z.array(z.object({ rel: z.string(), href: z.string() })) });
+const NodeInfo = z
+  .object({
+    version: z.literal('2.0'),
+    software: z.object({ name: z.literal('doorman'), version: z.string() }),
+    protocols: z.array(z.string()),
+    services: z.object({ outbound: z.array(z.string()), inbound: z.array(z.string()) }),
+    usage: z.object({ users: z.object({ total: z.number().int(), activeMonth: z.number().int(), activeHalfyear: z.number().int() }), localPosts: z.number().int() }),
+    openRegistrations: z.boolean(),
+    metadata: z.object({ nodeName: z.string(), nodeDescription: z.string() }),
+  })
+  .meta({ description: 'NodeInfo 2.0.' });
 const UserInfo = z.object({ iss: z.string(), sub: z.string(), name: z.string(), preferred_username: z.string() });
 const ServerMetadata = z.object({
   issuer: z.string(),
@@ -118,7 +239,22 @@ const ServerMetadata = z.object({
 });
 const Health = z.object({ status: z.string(), error: z.string().optional(), error_description: z.string().optional() });
 
-const SCHEMAS = { OAuthError: OAuthErrorBody, MastodonError: MastodonErrorBody, Application, CredentialApplication, Token, Introspection, Account, UserInfo, ServerMetadata, Health };
+const SCHEMAS = {
+  OAuthError: OAuthErrorBody,
+  MastodonError: MastodonErrorBody,
+  Application,
+  CredentialApplication,
+  Token,
+  Introspection,
+  Account,
+  UserInfo,
+  ServerMetadata,
+  Health,
+  InstanceV1,
+  InstanceV2,
+  NodeInfoLinks,
+  NodeInfo,
+};
 
 const ref = (name: keyof typeof SCHEMAS | 'Empty') => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: JsonSchema, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -327,6 +463,24 @@ export function openApiDocument(config: Pick<Config, 'issuer' | 'accessTokenTtl'
         summary: 'Authorization server metadata (RFC 8414)',
         responses: { '200': json(ref('ServerMetadata'), 'Every endpoint and capability.') },
       },
+    },
+    '/api/v1/instance': {
+      get: { tags: ['Server'], operationId: 'instanceV1', summary: 'The server, as Mastodon’s V1 Instance', responses: { '200': json(ref('InstanceV1'), 'Title, version, user count, Mastodon’s default limits.') } },
+    },
+    '/api/v2/instance': {
+      get: { tags: ['Server'], operationId: 'instanceV2', summary: 'The server, as Mastodon’s Instance', responses: { '200': json(ref('InstanceV2'), 'Title, version, api_versions, user count, Mastodon’s default configuration.') } },
+    },
+    '/.well-known/nodeinfo': {
+      get: { tags: ['Server'], operationId: 'nodeinfoLinks', summary: 'Where the NodeInfo document is', responses: { '200': json(ref('NodeInfoLinks'), 'A link to /nodeinfo/2.0.') } },
+    },
+    '/nodeinfo/2.0': {
+      get: { tags: ['Server'], operationId: 'nodeinfo', summary: 'NodeInfo 2.0', responses: { '200': json(ref('NodeInfo'), 'Software doorman, its version and the user count.') } },
+    },
+    '/avatars/original/missing.png': {
+      get: { tags: ['Server'], operationId: 'defaultAvatar', summary: 'The avatar of every account', responses: { '200': { description: 'PNG.', content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } } } },
+    },
+    '/headers/original/missing.png': {
+      get: { tags: ['Server'], operationId: 'defaultHeader', summary: 'The header image of every account', responses: { '200': { description: 'PNG.', content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } } } },
     },
     '/openapi.json': {
       get: { tags: ['Server'], operationId: 'openapi', summary: 'This document', responses: { '200': json({ type: 'object' }, 'OpenAPI 3.0.') } },

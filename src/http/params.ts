@@ -116,3 +116,14 @@ export function apiParams<S extends Shape>(request: FastifyRequest, shape: S): z
   if ('data' in parsed) return parsed.data;
   throw validationFailed(`${parsed.wrong} is not valid`);
 }
+
+/** The values Rails reads as false; anything else given is true. */
+const RAILS_FALSE = new Set(['0', 'f', 'F', 'false', 'FALSE', 'off', 'OFF']);
+
+/**
+ * A boolean parameter read as Rails (and so Mastodon) reads it: absent, empty or one of RAILS_FALSE
+ * is false; anything else (`true`, `True`, `1`, `on`, `yes`) is true.
+ */
+export function booleanParam(value: string | undefined): boolean {
+  return value !== undefined && value !== '' && !RAILS_FALSE.has(value);
+}

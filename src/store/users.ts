@@ -54,3 +54,8 @@ export async function deleteUser(q: Queryable, username: string): Promise<boolea
   const rows = await q.query(`DELETE FROM users WHERE lower(username) = lower($1) RETURNING id`, [username]);
   return rows.length > 0;
 }
+
+export async function countUsers(q: Queryable): Promise<number> {
+  const [row] = await q.query<{ count: number }>(`SELECT count(*)::int AS count FROM users`);
+  return row!.count;
+}

@@ -35,6 +35,10 @@ export const ENDPOINTS: readonly Endpoint[] = [
   { method: 'POST', path: '/oauth/authorized_applications', kind: 'page', params: ['client_id', '_csrf'] },
   { method: 'GET', path: '/.well-known/oauth-authorization-server', kind: 'api', params: [] },
   { method: 'GET', path: '/health', kind: 'api', params: [] },
+  { method: 'GET', path: '/api/v1/instance', kind: 'api', params: [] },
+  { method: 'GET', path: '/api/v2/instance', kind: 'api', params: [] },
+  { method: 'GET', path: '/.well-known/nodeinfo', kind: 'api', params: [] },
+  { method: 'GET', path: '/nodeinfo/2.0', kind: 'api', params: [] },
 ];
 
 /** Real state planted before the junk, so junk that carries a real value reaches the deep code paths. */
@@ -97,8 +101,8 @@ function plausible(key: string, seed: JunkSeed): string[] {
     case 'code_verifier':
       return [seed.verifier, 'x'.repeat(43)];
     case 'force_login':
-      // not 'true': that ends the planted session, and every later request would stop at sign-in
-      return ['false', 'no', 'TRUE '];
+      // values read as false: true ends the planted session, and every later request would stop at sign-in
+      return ['false', '0', 'f', 'OFF', ''];
     case 'decision':
       return ['authorize', 'deny', 'maybe'];
     case '_csrf':

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { credentialAccount } from '../../accounts/credential-account.js';
 import type { Deps } from '../../deps.js';
 import { outsideScopes, requiresUser } from '../../errors.js';
 import { coversAll } from '../../oauth/scopes.js';
@@ -11,13 +12,7 @@ export async function accountRoutes(app: FastifyInstance, { deps }: { deps: Deps
     const token = await checkBearer(deps, bearerToken(request));
     if (!coversAll(token.scopes, ['read:accounts']) && !token.scopes.includes('profile')) throw outsideScopes();
     if (token.userId === null) throw requiresUser();
-    return {
-      id: String(token.userId),
-      username: token.username,
-      acct: token.username,
-      display_name: token.displayName ?? '',
-      created_at: token.userCreatedAt?.toISOString(),
-    };
+    return credentialAccount(deps, { userId: token.userId, username: token.username!, displayName: token.displayName ?? '', createdAt: token.userCreatedAt! });
   });
 
   const userinfo = async (request: FastifyRequest) => {

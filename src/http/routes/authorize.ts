@@ -13,7 +13,7 @@ import {
 } from '../../oauth/authorization.js';
 import type { UserRow } from '../../store/users.js';
 import { renderPage, sessionId } from '../pages.js';
-import { oauthParams, one, rawParams } from '../params.js';
+import { booleanParam, oauthParams, one, rawParams } from '../params.js';
 import { endSession } from './sign-in.js';
 
 export const authorizeShape = {
@@ -44,7 +44,7 @@ export async function authorizeRoutes(app: FastifyInstance, { deps }: { deps: De
     const check = await checkAuthorizeRequest(deps, params);
     if (!check.ok) return redirectWithError(reply, check.redirect);
 
-    const forceLogin = ['true', '1', 'on'].includes(params.force_login ?? '');
+    const forceLogin = booleanParam(params.force_login);
     const user = forceLogin ? undefined : await signedInUser(request);
     if (!user) {
       if (forceLogin) await endSession(deps, request, reply);
