@@ -2,7 +2,7 @@ import { buildApp, createLogger } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { describeStorage, openDatabase } from './db/open.js';
 import { migrate } from './db/migrate.js';
-import { DataDirInUseError, settling } from './db/database.js';
+import { DataDirInUseError, describeStartFailure, settling } from './db/database.js';
 import { startHousekeeping } from './oauth/housekeeping.js';
 import { ScopeCatalog } from './oauth/scopes.js';
 
@@ -63,6 +63,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`doorman: could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`doorman: could not start: ${describeStartFailure(err)}\n`);
   process.exit(1);
 });
