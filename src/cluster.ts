@@ -49,11 +49,11 @@ export function runPrimary(count: number, log: Logger): void {
       return;
     }
     if (!served) {
-      log.error({ pid: worker.process.pid, code, signal }, 'a worker could not start; stopping');
+      log.error({ worker: worker.process.pid, code, signal }, 'a worker could not start; stopping');
       void stop('worker start failure', 1);
       return;
     }
-    log.warn({ pid: worker.process.pid, code, signal }, 'a worker died; starting another');
+    log.warn({ worker: worker.process.pid, code, signal }, 'a worker died; starting another');
     fork(slot);
   });
 
