@@ -1,8 +1,10 @@
+import cluster from 'node:cluster';
 import { buildApp, createLogger } from './app.js';
+import { runPrimary, runsHousekeeping, workerCount } from './cluster.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { describeStorage, openDatabase } from './db/open.js';
 import { migrate } from './db/migrate.js';
-import { DataDirInUseError, settling } from './db/database.js';
+import { DataDirInUseError, describeStartFailure, settling } from './db/database.js';
 import { startHousekeeping } from './oauth/housekeeping.js';
 import { ScopeCatalog } from './oauth/scopes.js';
 
@@ -19,6 +21,12 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
+  if (!config.databaseUrl && typeof config.workers === 'number' && config.workers > 1) {
+    process.stderr.write(`doorman: WORKERS=${config.workers} needs DATABASE_URL: the embedded PGlite serves one process only\n`);
+    process.exit(2);
+  }
+  const workers = workerCount(config);
+  if (workers > 1 && cluster.isPrimary) return runPrimary(workers, log);
 
   let db;
   try {
@@ -33,7 +41,8 @@ async function main(): Promise<void> {
   await migrate(db);
   const deps = { db, config, log, clock: () => new Date(), scopes: new ScopeCatalog(config.extraScopes) };
   const app = await buildApp(deps);
-  const housekeeping = startHousekeeping(deps);
+  // of several workers, one prunes (the lock would keep others from doubling the work anyway)
+  const housekeeping = runsHousekeeping() ? startHousekeeping(deps) : { stop: async () => {} };
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -63,6 +72,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`doorman: could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`doorman: could not start: ${describeStartFailure(err)}\n`);
   process.exit(1);
 });

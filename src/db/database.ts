@@ -75,3 +75,12 @@ export function isConnectionError(err: unknown): boolean {
     err.message,
   );
 }
+
+/** One line for a failed start: the server's own words, and what to set when a pooler refused a setting. */
+export function describeStartFailure(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err instanceof DatabaseUnavailableError && err.cause instanceof Error ? err.cause.message : undefined;
+  const text = cause ? `${err.message}: ${cause}` : err.message;
+  // PgBouncer in transaction mode refuses the statement_timeout Doorman sends by default
+  return /unsupported startup parameter/i.test(text) ? `${text} (behind a transaction-mode pooler? set DATABASE_POOLER=transaction)` : text;
+}

@@ -3,8 +3,8 @@ import type { Database } from './database.js';
 import { openPostgres } from './postgres.js';
 
 /** Postgres when DATABASE_URL is set, else embedded PGlite in DATA_DIR. */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Database> {
-  if (config.databaseUrl) return openPostgres(config.databaseUrl);
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'databasePooler'>>): Promise<Database> {
+  if (config.databaseUrl) return openPostgres(config.databaseUrl, { pooler: config.databasePooler });
   // loaded only when used: a process on Postgres does not hold PGlite's module
   const { openPglite } = await import('./pglite.js');
   return openPglite(config.dataDir);

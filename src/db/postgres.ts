@@ -21,6 +21,12 @@ export interface PostgresOptions {
    * by the server a second earlier (statement_timeout), so a merely slow one ends cleanly.
    */
   queryTimeoutMs?: number;
+  /**
+   * `transaction`: a transaction-mode pooler (PgBouncer) is in front and hands each transaction
+   * any server connection. Nothing may outlive a transaction: no named statements, no startup
+   * parameters (PgBouncer refuses statement_timeout), no session-level SET.
+   */
+  pooler?: 'none' | 'transaction';
 }
 
 /**
@@ -41,16 +47,28 @@ function prepared(text: string, values: readonly unknown[] | undefined): pg.Quer
 /** Migration scripts may take long (an index on a big table): no statement or read timeout. */
 const SCRIPT_TIMEOUT_MS = 30 * 60_000;
 
+/** Behind a transaction-mode pooler: an unnamed statement, parsed and bound within one round trip. */
+function unnamed(text: string, values: readonly unknown[] | undefined): pg.QueryConfig {
+  return { text, values: values as unknown[] | undefined };
+}
+
 export function openPostgres(url: string, options: PostgresOptions = {}): Database {
+  const pooled = options.pooler === 'transaction';
+  const queryTimeout = options.queryTimeoutMs ?? 5000;
+  const statementTimeout = queryTimeout - 1000;
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
     idleTimeoutMillis: 30_000,
-    statement_timeout: (options.queryTimeoutMs ?? 5000) - 1000,
-    query_timeout: options.queryTimeoutMs ?? 5000,
+    // Behind a pooler the server's timeout is set per transaction (below) or on the role.
+    ...(pooled ? {} : { statement_timeout: statementTimeout }),
+    query_timeout: queryTimeout,
     types,
   });
+  const statement = pooled ? unnamed : prepared;
+  // SET LOCAL ends with its transaction; sent with BEGIN, it costs no extra round trip.
+  const begin = pooled ? `BEGIN; SET LOCAL statement_timeout = ${statementTimeout}` : 'BEGIN';
   // An idle client that loses its server emits here; without a listener the process would die.
   pool.on('error', () => {});
 
@@ -63,7 +81,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
   };
   const script = (sql: string) => ({ text: sql, query_timeout: SCRIPT_TIMEOUT_MS }) as pg.QueryConfig;
   const on = (client: pg.Pool | pg.PoolClient, inTransaction = false): Queryable => ({
-    query: async (sql, params) => (await client.query(prepared(sql, params))).rows,
+    query: async (sql, params) => (await client.query(statement(sql, params))).rows,
     exec: async (sql) => {
       if (inTransaction) await client.query('SET LOCAL statement_timeout = 0');
       await client.query(script(sql));
@@ -83,7 +101,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
         const onError = () => (broken = true);
         client.on('error', onError);
         try {
-          await client.query('BEGIN');
+          await client.query(begin);
           const result = await fn(on(client, true));
           await client.query('COMMIT');
           return result;
