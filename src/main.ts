@@ -22,7 +22,7 @@ async function main(): Promise<void> {
 
   let db;
   try {
-    db = settling(await openDatabase(config));
+    db = settling(await openDatabase(config, { owner: true }));
   } catch (err) {
     if (err instanceof DataDirInUseError) {
       process.stderr.write(`doorman: ${err.message}\n`);

@@ -21,6 +21,11 @@ export interface PostgresOptions {
    * by the server a second earlier (statement_timeout), so a merely slow one ends cleanly.
    */
   queryTimeoutMs?: number;
+  /**
+   * The session outlives this process and belongs to another (a running server's PGlite): no
+   * named statements (the next process's would clash with them) and no session settings.
+   */
+  sharedSession?: boolean;
 }
 
 /**
@@ -47,7 +52,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
     idleTimeoutMillis: 30_000,
-    statement_timeout: (options.queryTimeoutMs ?? 5000) - 1000,
+    statement_timeout: options.sharedSession ? undefined : (options.queryTimeoutMs ?? 5000) - 1000,
     query_timeout: options.queryTimeoutMs ?? 5000,
     types,
   });
@@ -63,7 +68,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
   };
   const script = (sql: string) => ({ text: sql, query_timeout: SCRIPT_TIMEOUT_MS }) as pg.QueryConfig;
   const on = (client: pg.Pool | pg.PoolClient, inTransaction = false): Queryable => ({
-    query: async (sql, params) => (await client.query(prepared(sql, params))).rows,
+    query: async (sql, params) => (await client.query(options.sharedSession ? { text: sql, values: params as unknown[] } : prepared(sql, params))).rows,
     exec: async (sql) => {
       if (inTransaction) await client.query('SET LOCAL statement_timeout = 0');
       await client.query(script(sql));

@@ -1,0 +1,77 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+/** The socket's file name is what libpq and pg look for in a socket directory (port 5432). */
+export const SOCKET_NAME = '.s.PGSQL.5432';
+
+/** A connection that sent nothing for this long is taken to be gone, and the server resumes. */
+const IDLE_MS = 5000;
+const TERMINATE = 0x58; // 'X', the message a client sends as it disconnects
+
+export interface Offer {
+  stop(): Promise<void>;
+}
+
+/**
+ * Offers an open PGlite to local processes (the CLI beside a running server) on a Unix socket
+ * in dataDir, with PGlite's own socket server. PGlite is one session: a client's statements
+ * must not interleave with the server's own (a transaction of either would take in the other's).
+ * So a connected client holds PGlite's transaction lock from its first message to its last, and
+ * the server's requests wait meanwhile; the CLI's commands are short. One client at a time.
+ */
+export async function offerPglite(pglite: PGlite, dataDir: string): Promise<Offer> {
+  const path = join(dataDir, SOCKET_NAME);
+  rmSync(path, { force: true }); // left by an owner that was killed; the data-folder lock is ours
+  let held: Promise<void> | undefined;
+  let release: (() => void) | undefined;
+  let idle: NodeJS.Timeout | undefined;
+  const letGo = () => {
+    clearTimeout(idle);
+    release?.();
+    held = release = undefined;
+  };
+  const hold = () =>
+    (held ??= new Promise<void>((acquired) => {
+      void pglite._runExclusiveTransaction(
+        () =>
+          new Promise<void>((done) => {
+            release = done;
+            acquired();
+          }),
+      );
+    }));
+  // What the socket server calls on the database: each message runs once this client holds PGlite.
+  const db = {
+    waitReady: pglite.waitReady,
+    isInTransaction: () => pglite.isInTransaction(),
+    exec: (sql: string) => pglite.exec(sql),
+    runExclusive: async <T>(fn: () => Promise<T>): Promise<T> => {
+      await hold();
+      clearTimeout(idle);
+      try {
+        return await pglite._runExclusiveQuery(fn);
+      } finally {
+        idle = setTimeout(() => {
+          // a client that vanished mid-transaction leaves nothing open behind it
+          void (pglite.isInTransaction() ? pglite.exec('ROLLBACK') : Promise.resolve()).finally(letGo);
+        }, IDLE_MS);
+      }
+    },
+    execProtocolRawStream: async (message: Uint8Array, options: Parameters<PGlite['execProtocolRawStream']>[1]) => {
+      // the session is the server's: a client's goodbye ends its turn, not the session
+      if (message[0] === TERMINATE) return void queueMicrotask(letGo);
+      await pglite.execProtocolRawStream(message, options);
+    },
+  } as unknown as PGlite;
+  const server = new PGLiteSocketServer({ db, path, maxConnections: 1 });
+  await server.start();
+  return {
+    stop: async () => {
+      await server.stop();
+      letGo();
+      rmSync(path, { force: true });
+    },
+  };
+}
