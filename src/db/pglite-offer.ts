@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
+import { protocol, type PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 /** The socket's file name is what libpq and pg look for in a socket directory (port 5432). */
@@ -27,6 +27,8 @@ export async function offerPglite(pglite: PGlite, dataDir: string): Promise<Offe
   let held: Promise<void> | undefined;
   let release: (() => void) | undefined;
   let idle: NodeJS.Timeout | undefined;
+  // Not pglite.exec(): that waits for the transaction lock, which the client's turn holds.
+  const rollback = () => pglite._runExclusiveQuery(() => pglite.execProtocolStream(protocol.serialize.query('ROLLBACK')));
   const letGo = () => {
     clearTimeout(idle);
     release?.();
@@ -46,7 +48,7 @@ export async function offerPglite(pglite: PGlite, dataDir: string): Promise<Offe
   const db = {
     waitReady: pglite.waitReady,
     isInTransaction: () => pglite.isInTransaction(),
-    exec: (sql: string) => pglite.exec(sql),
+    exec: () => rollback(), // the socket server runs only ROLLBACK, for a client gone mid-transaction
     runExclusive: async <T>(fn: () => Promise<T>): Promise<T> => {
       await hold();
       clearTimeout(idle);
@@ -55,7 +57,7 @@ export async function offerPglite(pglite: PGlite, dataDir: string): Promise<Offe
       } finally {
         idle = setTimeout(() => {
           // a client that vanished mid-transaction leaves nothing open behind it
-          void (pglite.isInTransaction() ? pglite.exec('ROLLBACK') : Promise.resolve()).finally(letGo);
+          void (pglite.isInTransaction() ? rollback() : Promise.resolve()).finally(letGo);
         }, IDLE_MS);
       }
     },
