@@ -21,7 +21,7 @@ export function dataDirHeld(dir: string): Promise<boolean> {
 }
 
 /** Who holds the lock, as its owner wrote it (for the error message only; never trusted). */
-function owner(dir: string): string {
+export function lockOwner(dir: string): string {
   try {
     return readFileSync(join(dir, 'doorman.owner'), 'utf8').trim();
   } catch {
@@ -44,7 +44,7 @@ export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
       retries: { retries: Math.ceil(STALE_MS / 1000) + 2, factor: 1, minTimeout: 1000, maxTimeout: 1000 },
     });
   } catch (err) {
-    if ((err as { code?: string }).code === 'ELOCKED') throw new DataDirInUseError(resolve(dir), owner(dir));
+    if ((err as { code?: string }).code === 'ELOCKED') throw new DataDirInUseError(resolve(dir), lockOwner(dir));
     throw err;
   }
   try {

@@ -1,6 +1,7 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Config } from '../config.js';
-import type { Database } from './database.js';
+import { DataDirInUseError, type Database } from './database.js';
 import { openPostgres } from './postgres.js';
 
 export interface OpenOptions {
@@ -11,18 +12,25 @@ export interface OpenOptions {
   owner?: boolean;
 }
 
+/** The socket a server makes in DATA_DIR: the file name pg looks for in a socket directory (port 5432). */
+const SOCKET_NAME = '.s.PGSQL.5432';
+
 /** Postgres when DATABASE_URL is set, else embedded PGlite in DATA_DIR. */
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, options: OpenOptions = {}): Promise<Database> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl);
   // loaded only when used: a process on Postgres does not hold PGlite's module
-  const [{ openPglite }, { dataDirHeld }] = await Promise.all([import('./pglite.js'), import('./data-dir-lock.js')]);
-  if (!options.owner && (await dataDirHeld(config.dataDir))) return openOffered(config.dataDir);
+  const [{ openPglite }, { dataDirHeld, lockOwner }] = await Promise.all([import('./pglite.js'), import('./data-dir-lock.js')]);
+  if (!options.owner && (await dataDirHeld(config.dataDir))) {
+    // a holder that is not a server (another CLI command) offers nothing: then the folder is in use
+    if (!existsSync(join(config.dataDir, SOCKET_NAME))) throw new DataDirInUseError(resolve(config.dataDir), lockOwner(config.dataDir));
+    return openOffered(config.dataDir);
+  }
   return openPglite(config.dataDir, { offer: options.owner });
 }
 
 /** The PGlite a running server offers in dataDir: one connection, and no session state left behind. */
 async function openOffered(dataDir: string): Promise<Database> {
-  // pg looks in the directory given as host for the socket the server made there (.s.PGSQL.5432)
+  // pg looks in the directory given as host for the socket the server made there (SOCKET_NAME)
   const db = openPostgres(`postgres://postgres@/postgres?host=${encodeURIComponent(resolve(dataDir))}`, { max: 1, sharedSession: true });
   return { ...db, kind: 'pglite' };
 }

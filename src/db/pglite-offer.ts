@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { protocol, type PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
-/** The socket's file name is what libpq and pg look for in a socket directory (port 5432). */
-export const SOCKET_NAME = '.s.PGSQL.5432';
+/** The socket's file name is what libpq and pg look for in a socket directory (port 5432); open.ts looks for it too. */
+const SOCKET_NAME = '.s.PGSQL.5432';
 
 /** A connection that sent nothing for this long is taken to be gone, and the server resumes. */
 const IDLE_MS = 5000;
