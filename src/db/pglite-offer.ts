@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { protocol, type PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -69,6 +69,8 @@ export async function offerPglite(pglite: PGlite, dataDir: string): Promise<Offe
   } as unknown as PGlite;
   const server = new PGLiteSocketServer({ db, path, maxConnections: 1 });
   await server.start();
+  // no password on this socket: only the server's own user may connect (connecting needs write permission)
+  chmodSync(path, 0o600);
   return {
     stop: async () => {
       await server.stop();
