@@ -55,10 +55,16 @@ export async function offerPglite(pglite: PGlite, dataDir: string): Promise<Offe
       try {
         return await pglite._runExclusiveQuery(fn);
       } finally {
-        idle = setTimeout(() => {
-          // a client that vanished mid-transaction leaves nothing open behind it
-          void (pglite.isInTransaction() ? rollback() : Promise.resolve()).finally(letGo);
-        }, IDLE_MS);
+        // after a goodbye (held is gone) no timer; a timer never ends a later client's turn
+        const turn = held;
+        if (turn) {
+          clearTimeout(idle);
+          idle = setTimeout(() => {
+            if (held !== turn) return;
+            // a client that vanished mid-transaction leaves nothing open behind it
+            void (pglite.isInTransaction() ? rollback() : Promise.resolve()).finally(() => held === turn && letGo());
+          }, IDLE_MS);
+        }
       }
     },
     execProtocolRawStream: async (message: Uint8Array, options: Parameters<PGlite['execProtocolRawStream']>[1]) => {
