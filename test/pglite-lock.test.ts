@@ -131,14 +131,16 @@ function runToEnd(cmd: string, args: string[], env: Record<string, string>, stdi
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   child.stdin.on('error', () => {});
   child.stdin.end(stdin);
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+  // a server that should have refused but runs is stopped, so that the test fails instead of hanging
+  const deadline = setTimeout(() => child.kill('SIGKILL'), 45_000);
+  return new Promise((resolve) => child.once('close', (code) => (clearTimeout(deadline), resolve({ code, stdout, stderr }))));
 }
 
 test('a server in another PID namespace (there it is PID 1) cannot take the folder while its owner lives', { timeout: 90_000 }, async () => {
   const first = running.at(-1)!;
   const port = await freePort();
   // unshare is util-linux's; as root it gives the child a PID namespace of its own, as a container does
-  const other = await runToEnd('unshare', ['-pf', '--mount-proc', process.execPath, '--import', 'tsx', 'src/main.ts'], {
+  const other = await runToEnd('unshare', ['-pf', '--mount-proc', '--kill-child', process.execPath, '--import', 'tsx', 'src/main.ts'], {
     DATA_DIR: dataDir,
     PORT: String(port),
     LOG_LEVEL: 'warn',
