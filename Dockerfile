@@ -1,6 +1,6 @@
 # Doorman: build with the dev dependencies, run with the production ones only.
 
-FROM node:20-slim AS build
+FROM node:24-slim AS build
 WORKDIR /build
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -11,7 +11,7 @@ COPY views ./views
 # dist/ gets src/ compiled, plus migrations/, views/ and package.json beside it (read at run time)
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20-slim
+FROM node:24-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \

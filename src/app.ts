@@ -28,6 +28,7 @@ import { parse as parseQuery } from 'node:querystring';
 
 const VIEWS = fileURLToPath(new URL('../views/', import.meta.url));
 const STYLESHEET = readFileSync(`${VIEWS}style.css`);
+const COPY_SCRIPT = readFileSync(`${VIEWS}copy.js`);
 
 /** Request and response fields that may carry secrets: never written to the log. */
 export const REDACTED = [
@@ -103,7 +104,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // tokens, so the API routes (every bearer check, every token) do not run the hooks that the view
   // and cookie plugins add to every request of their scope.
   await app.register(async (pages) => {
-    await pages.register(view, { engine: { eta: new Eta() }, root: VIEWS, viewExt: 'eta' });
+    await pages.register(view, { engine: { eta: new Eta() }, root: VIEWS, viewExt: 'eta', defaultContext: { instanceTitle: deps.config.instance.title } });
     await pages.register(cookie);
     await pages.register(csrf, {
       sessionPlugin: '@fastify/cookie',
@@ -116,6 +117,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
 
   app.get('/style.css', async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(STYLESHEET),
+  );
+  app.get('/copy.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(COPY_SCRIPT),
   );
   app.get('/', async (_request, reply) => reply.redirect('/oauth/authorized_applications'));
   return app;

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
 
   let db;
   try {
-    db = settling(await openDatabase(config));
+    db = settling(await openDatabase(config, { owner: true }));
   } catch (err) {
     if (err instanceof DataDirInUseError) {
       process.stderr.write(`doorman: ${err.message}\n`);
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 
   const address = await app.listen({ port: config.port, host: config.host });
-  log.info({ address, issuer: config.issuer, storage: describeStorage(config) }, `Doorman listening on ${address} (${describeStorage(config)})`);
+  log.info({ address, issuer: config.issuer, storage: describeStorage(config) }, `Doorman listening on ${address} (${describeStorage(config)}); clients must use the issuer ${config.issuer}`);
 }
 
 main().catch((err) => {

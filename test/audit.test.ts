@@ -120,6 +120,8 @@ test('every event of a flow leaves a row, with client, user and address, and no 
     if (!row.event.startsWith('sign_in.')) assert.equal(row.clientId, client.client_id, `${row.event} names the client`);
     // the last two events are about the app-level token, which has no user
     assert.equal(row.userId, i < 10 ? user.id : null, `${row.event} names the user`);
+    // by name too: the first token.issued comes from the app's first-token transaction, the second from the one-statement redemption
+    assert.equal(row.username, i < 10 ? username : null, `${row.event} has the username`);
   }
   const replay = rows.find((r) => r.event === 'code.replayed')!;
   assert.deepEqual(replay.detail, { revoked_tokens: 1 });

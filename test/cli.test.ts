@@ -248,7 +248,7 @@ test('audit:list is newest first and filters by user, client and time', async ()
   assert.deepEqual((await ok<{ at: string }[]>(['audit:list', '--since', '2026-01-02T00:00:00Z'])).map((e) => e.at), ['2026-01-03T00:00:00.000Z', '2026-01-02T00:00:00.000Z']);
 });
 
-test('PGlite: while another process owns DATA_DIR the CLI says so in one line and exits non-zero', async () => {
+test('PGlite: while another process that offers no socket (not a server) owns DATA_DIR the CLI says so in one line and exits non-zero', async () => {
   // PGlite whatever database the rest of the suite uses
   const dataDir = mkdtempSync(join(tmpdir(), 'doorman-cli-lock-'));
   const template = process.env.DOORMAN_PGLITE_TEMPLATE;
@@ -258,7 +258,7 @@ test('PGlite: while another process owns DATA_DIR the CLI says so in one line an
     await migrate(owner);
     const message = await refused(['users:list'], undefined, { DATA_DIR: dataDir, DATABASE_URL: '' });
     assert.ok(message.includes(dataDir), message);
-    assert.match(message, /in use by another Doorman process \(pid \d+\)/);
+    assert.match(message, /in use by another Doorman process \(pid \d+ on /);
     // the owner is untouched
     assert.deepEqual(await owner.query('SELECT count(*)::int AS n FROM users'), [{ n: 0 }]);
   } finally {

@@ -7,6 +7,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { createUser } from '../src/accounts/users.js';
 import { migrate } from '../src/db/migrate.js';
@@ -115,10 +116,70 @@ test('a second process on the same DATA_DIR stops with a clear error and a non-z
   second.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const code = await new Promise<number | null>((resolve) => second.once('exit', (c) => resolve(c)));
   assert.notEqual(code, 0);
-  assert.match(stderr, /is in use by another Doorman process \(pid \d+\)/);
+  assert.match(stderr, /is in use by another Doorman process \(pid \d+ on /);
   // the first one is untouched and still serves
   assert.equal((await fetch(`${first.url}/health`)).status, 200);
   assert.equal(first.child.exitCode, null);
+});
+
+/** Runs a command to its end; its exit code and what it wrote. */
+function runToEnd(cmd: string, args: string[], env: Record<string, string>, stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(cmd, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdin.on('error', () => {});
+  child.stdin.end(stdin);
+  // a server that should have refused but runs is stopped, so that the test fails instead of hanging
+  const deadline = setTimeout(() => child.kill('SIGKILL'), 45_000);
+  return new Promise((resolve) => child.once('close', (code) => (clearTimeout(deadline), resolve({ code, stdout, stderr }))));
+}
+
+test('a server in another PID namespace (there it is PID 1) cannot take the folder while its owner lives', { timeout: 90_000 }, async () => {
+  const first = running.at(-1)!;
+  const port = await freePort();
+  // unshare is util-linux's; as root it gives the child a PID namespace of its own, as a container does
+  const other = await runToEnd('unshare', ['-pf', '--mount-proc', '--kill-child', process.execPath, '--import', 'tsx', 'src/main.ts'], {
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+  });
+  assert.notEqual(other.code, 0, `the second server started: ${other.stdout}`);
+  assert.match(other.stderr, /is in use by another Doorman process/);
+  assert.equal((await fetch(`${first.url}/health`)).status, 200);
+  assert.equal(first.child.exitCode, null);
+  // the lock is still there and still the first server's: a CLI command goes through it
+  const list = await runToEnd(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'users:list'], { DATA_DIR: dataDir });
+  assert.equal(list.code, 0, list.stderr);
+  assert.deepEqual((JSON.parse(list.stdout) as { username: string }[]).map((u) => u.username), ['alice']);
+});
+
+test('the CLI works beside the running server, through the socket the server offers in DATA_DIR', { timeout: 90_000 }, async () => {
+  const p = running.at(-1)!;
+  const cli = (args: string[], stdin?: string) => runToEnd(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { DATA_DIR: dataDir }, stdin);
+  const made = await cli(['apps:create', '--name', 'Beside the server', '--redirect-uri', 'https://client.example/cb', '--scopes', 'read'], '');
+  assert.equal(made.code, 0, made.stderr);
+  const app = JSON.parse(made.stdout) as HttpApp;
+  // the server sees at once what the CLI wrote, and serves requests between CLI commands
+  const token = await clientTokenAt(p.url, app);
+  assert.equal(token.status, 200);
+  const created = await cli(['users:create', '--username', 'bob', '--email', 'bob@example.com'], 'another correct horse battery\n');
+  assert.equal(created.code, 0, created.stderr);
+  assert.equal(await signInAt(p.url, 'bob', 'another correct horse battery').then(() => 'signed in'), 'signed in');
+  const audit = await cli(['audit:list', '--client-id', app.client_id]);
+  assert.equal(audit.code, 0, audit.stderr);
+  assert.ok((JSON.parse(audit.stdout) as { event: string }[]).some((e) => e.event === 'token.issued'));
+  assert.equal((await fetch(`${p.url}/health`)).status, 200);
+
+  // a client that vanishes in the middle of a transaction: the server goes on, and its writes are undone
+  const gone = new pg.Client({ host: dataDir, user: 'postgres', database: 'postgres' });
+  await gone.connect();
+  gone.on('error', () => {});
+  await gone.query('BEGIN');
+  await gone.query("DELETE FROM users WHERE username = 'bob'");
+  (gone as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+  assert.equal(await signInAt(p.url, 'bob', 'another correct horse battery').then(() => 'signed in'), 'signed in');
 });
 
 test('SIGTERM in the middle of a write load loses nothing answered 200', { timeout: 60_000 }, async () => {

@@ -76,7 +76,7 @@ async function run(argv: string[]): Promise<number> {
     if (err instanceof ConfigError) throw new UsageError(`bad setting ${err.message}`);
     throw err;
   }
-  // Opened like the server opens it; with PGlite this throws DataDirInUseError while a server runs.
+  // With PGlite while a server runs, through the server (it offers its database on a socket in DATA_DIR).
   const db: Database = await openDatabase(config);
   try {
     await migrate(db);

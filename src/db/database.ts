@@ -58,8 +58,8 @@ export class DatabaseUnavailableError extends Error {
 
 /** DATA_DIR is owned by another running process (PGlite has no lock of its own). */
 export class DataDirInUseError extends Error {
-  constructor(dir: string, pid: number) {
-    super(`${dir} is in use by another Doorman process (pid ${pid}); stop it first, or set DATABASE_URL`);
+  constructor(dir: string, owner: string) {
+    super(`${dir} is in use by another Doorman process (${owner}); stop it first, or set DATABASE_URL`);
   }
 }
 

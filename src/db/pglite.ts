@@ -1,35 +1,9 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { messages, parse, PGlite, protocol, type Transaction } from '@electric-sql/pglite';
-import { DataDirInUseError, type Database, type Queryable } from './database.js';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Takes DATA_DIR/doorman.lock, replacing it when the process that wrote it is gone. */
-function takeLock(dir: string): () => void {
-  const file = join(dir, 'doorman.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(file, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(file, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(readFileSync(file, 'utf8').trim());
-      if (pid && pid !== process.pid && isAlive(pid)) throw new DataDirInUseError(resolve(dir), pid);
-      rmSync(file, { force: true }); // stale: its owner died without cleaning up
-    }
-  }
-  throw new Error(`could not lock ${resolve(dir)}`);
-}
+import type { Database, Queryable } from './database.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { offerPglite, type Offer } from './pglite-offer.js';
 
 interface Statement {
   name: string;
@@ -78,14 +52,21 @@ function preparedStatements(pglite: PGlite) {
   };
 }
 
-export async function openPglite(dataDir: string): Promise<Database> {
+export interface PgliteOptions {
+  /** Offer the database to local processes (the CLI) on a Unix socket in dataDir while open. */
+  offer?: boolean;
+}
+
+export async function openPglite(dataDir: string, options: PgliteOptions = {}): Promise<Database> {
   mkdirSync(dataDir, { recursive: true });
-  const unlock = takeLock(dataDir);
+  const unlock = await lockDataDir(dataDir);
   let pglite: PGlite;
+  let offer: Offer | undefined;
   try {
     pglite = await PGlite.create(join(dataDir, 'pgdata'));
+    if (options.offer) offer = await offerPglite(pglite, dataDir);
   } catch (err) {
-    unlock();
+    await unlock();
     throw err;
   }
   // PGlite runs one statement at a time on this thread; it queues callers itself, and a
@@ -106,9 +87,10 @@ export async function openPglite(dataDir: string): Promise<Database> {
     transaction: (fn) => pglite.transaction((tx) => fn(inside(tx))),
     close: async () => {
       try {
+        await offer?.stop();
         await pglite.close();
       } finally {
-        unlock();
+        await unlock();
       }
     },
   };

@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DatabaseUnavailableError } from '../db/database.js';
 import { OAuthError } from '../errors.js';
-import { renderPage } from './pages.js';
+import { pageMessage, renderPage } from './pages.js';
 
 /**
  * One place turns every error into the SPEC's answer: JSON `{error, error_description}` on API
@@ -75,7 +75,7 @@ function plainMessage(err: FastifyError): string {
 export async function sendError(request: FastifyRequest, reply: FastifyReply, status: number, error: OAuthError): Promise<unknown> {
   reply.code(status);
   if (request.routeOptions.config?.page) {
-    return renderPage(reply, 'error', { title: status === 429 ? 'Too many attempts' : 'Something went wrong', message: error.description ?? error.code, status });
+    return renderPage(reply, 'error', { title: status === 429 ? 'Too many attempts' : 'Something went wrong', message: pageMessage(error), status });
   }
   return reply.header('Cache-Control', 'no-store').type('application/json; charset=utf-8').send(error.toJSON());
 }

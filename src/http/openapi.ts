@@ -496,6 +496,9 @@ export function openApiDocument(config: Pick<Config, 'issuer' | 'accessTokenTtl'
     '/style.css': {
       get: { tags: ['Pages'], operationId: 'stylesheet', summary: 'The pages’ stylesheet', responses: { '200': { description: 'CSS.', content: { 'text/css': { schema: { type: 'string' } } } } } },
     },
+    '/copy.js': {
+      get: { tags: ['Pages'], operationId: 'copyScript', summary: 'The code page’s Copy button (the page works without it)', responses: { '200': { description: 'JavaScript.', content: { 'text/javascript': { schema: { type: 'string' } } } } } },
+    },
     '/': {
       get: { tags: ['Pages'], operationId: 'home', summary: 'Sends people to their authorized applications', responses: { '302': redirect('To /oauth/authorized_applications.') } },
     },

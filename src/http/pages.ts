@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { OAuthError } from '../errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -18,11 +19,28 @@ export const SESSION_COOKIE = 'doorman_session';
 export async function renderPage(reply: FastifyReply, view: string, data: Record<string, unknown>): Promise<unknown> {
   const formAction = reply.request.routeOptions.config?.redirectsToClients ? '' : " form-action 'self';";
   reply
-    .header('Content-Security-Policy', `default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none';${formAction} frame-ancestors 'none'`)
+    .header('Content-Security-Policy', `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none';${formAction} frame-ancestors 'none'`)
     .header('Cache-Control', 'private, no-store')
     .type('text/html; charset=utf-8');
   const csrfToken = typeof reply.generateCsrf === 'function' ? reply.generateCsrf() : '';
   return reply.view(view, { csrfToken, ...data });
+}
+
+/**
+ * What a page says about an error: words for a person. The JSON answers keep the RFC's wording,
+ * which names mechanisms a person signing in neither knows nor can act on.
+ */
+export function pageMessage(error: OAuthError): string {
+  switch (error.code) {
+    case 'invalid_client':
+      return 'The app that sent you here is not known to this server: it may have been removed, or the link is wrong. Go back to the app and try again, or tell its developer.';
+    case 'invalid_redirect_uri':
+      return 'The app that sent you here asked to be answered at an address it did not register, so this server will not send you back there. Tell the app\'s developer.';
+    case 'invalid_scope':
+      return 'The app that sent you here asked for permissions it did not register. Tell the app\'s developer.';
+    default:
+      return error.description ?? error.code;
+  }
 }
 
 /** The sign-in session id from the cookie, if any. */

@@ -2,6 +2,7 @@ import type { Deps } from '../deps.js';
 import { validationFailed } from '../errors.js';
 import { hashSecret, randomToken } from '../secrets.js';
 import {
+  findApplicationByClientId,
   deleteApplication as deleteApplicationRow,
   insertApplication,
   listApplications as listApplicationRows,
@@ -88,4 +89,9 @@ export function listApplications(deps: Pick<Deps, 'db'>): Promise<ApplicationRow
 /** Deleting an app deletes its codes and tokens with it. */
 export function deleteApplication(deps: Pick<Deps, 'db'>, clientId: string): Promise<boolean> {
   return deleteApplicationRow(deps.db, clientId);
+}
+
+/** The name an app registered with, for a page that says which app is asking; undefined for an unknown client. */
+export async function applicationName(deps: Pick<Deps, 'db'>, clientId: string): Promise<string | undefined> {
+  return (await findApplicationByClientId(deps.db, clientId))?.name;
 }

@@ -240,7 +240,7 @@ async function redeemInOneStatement(
     address,
   });
   if (!row) return undefined;
-  logEvent(deps, { event: 'token.issued', clientId: client.clientId, userId: row.userId, address, detail: { grant: 'authorization_code', scopes: row.scopes } });
+  logEvent(deps, { event: 'token.issued', clientId: client.clientId, userId: row.userId, username: row.username, address, detail: { grant: 'authorization_code', scopes: row.scopes } });
   return token.response(row.scopes);
 }
 

@@ -16,7 +16,9 @@ export interface AuditRow extends AuditEvent {
 
 export async function insertAuditEvent(q: Queryable, at: Date, e: AuditEvent): Promise<void> {
   await q.query(
-    `INSERT INTO audit_events (at, event, client_id, user_id, username, address, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    // the row names the user as well as numbering them (the number outlives a deleted user's name)
+    `INSERT INTO audit_events (at, event, client_id, user_id, username, address, detail)
+     VALUES ($1, $2, $3, $4, COALESCE($5, (SELECT username FROM users WHERE id = $4)), $6, $7)`,
     [at, e.event, e.clientId ?? null, e.userId ?? null, e.username ?? null, e.address ?? null, e.detail ? JSON.stringify(e.detail) : null],
   );
 }

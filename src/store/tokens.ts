@@ -45,7 +45,8 @@ export async function insertIssuedToken(q: Queryable, token: NewToken, audit: Au
   const [row] = audit
     ? await q.query<{ id: number }>(
         `WITH t AS (${INSERT_TOKEN}), a AS (${MARK_USED}),
-              e AS (INSERT INTO audit_events (at, event, client_id, user_id, username, address, detail) VALUES ($6, $10, $11, $15, $12, $13, $14))
+              e AS (INSERT INTO audit_events (at, event, client_id, user_id, username, address, detail)
+                     VALUES ($6, $10, $11, $15, COALESCE($12, (SELECT username FROM users WHERE id = $15)), $13, $14))
          SELECT id FROM t`,
         [...params, audit.event, audit.clientId ?? null, audit.username ?? null, audit.address ?? null, audit.detail ? JSON.stringify(audit.detail) : null, audit.userId ?? null],
       )
@@ -111,8 +112,8 @@ export interface CodeRedemption {
  * replay that must revoke) or, for an app's first token, redeems it in a transaction that also
  * marks the app used. No UPDATE of the app here, for the plan-setup cost told at issueClientTokenToUsedApp.
  */
-export async function redeemCodeForToken(q: Queryable, r: CodeRedemption): Promise<{ id: number; userId: number; scopes: string[] } | undefined> {
-  const [row] = await q.query<{ id: number; userId: number; scopes: string[] }>(
+export async function redeemCodeForToken(q: Queryable, r: CodeRedemption): Promise<{ id: number; userId: number; username: string; scopes: string[] } | undefined> {
+  const [row] = await q.query<{ id: number; userId: number; username: string; scopes: string[] }>(
     `WITH c AS (
        UPDATE authorization_codes SET used_at = $1
        WHERE code_hash = $2 AND used_at IS NULL AND expires_at > $1 AND redirect_uri = $4
@@ -123,9 +124,11 @@ export async function redeemCodeForToken(q: Queryable, r: CodeRedemption): Promi
        INSERT INTO access_tokens (token_hash, application_id, user_id, scopes, family_id, created_at, expires_at, refresh_token_hash, refresh_expires_at)
        SELECT $7, application_id, user_id, scopes, id, $1, $8, $9, $10 FROM c RETURNING id, user_id, scopes),
      e AS (
-       INSERT INTO audit_events (at, event, client_id, user_id, address, detail)
-       SELECT $1, 'token.issued', $11, user_id, $12, jsonb_build_object('grant', 'authorization_code', 'scopes', to_jsonb(scopes)) FROM t)
-     SELECT id, user_id AS "userId", scopes FROM t`,
+       INSERT INTO audit_events (at, event, client_id, user_id, username, address, detail)
+       SELECT $1, 'token.issued', $11, t.user_id, u.username, $12, jsonb_build_object('grant', 'authorization_code', 'scopes', to_jsonb(t.scopes))
+       FROM t JOIN users u ON u.id = t.user_id
+       RETURNING username)
+     SELECT t.id, t.user_id AS "userId", t.scopes, (SELECT username FROM e) AS username FROM t`,
     [r.createdAt, r.codeHash, r.clientSecretHash, r.redirectUri, r.verifier, r.verifierChallenge, r.tokenHash, r.expiresAt, r.refreshTokenHash, r.refreshExpiresAt, r.clientId, r.address],
   );
   return row;

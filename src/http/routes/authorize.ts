@@ -12,7 +12,7 @@ import {
   type RedirectableError,
 } from '../../oauth/authorization.js';
 import type { UserRow } from '../../store/users.js';
-import { renderPage, sessionId } from '../pages.js';
+import { pageMessage, renderPage, sessionId } from '../pages.js';
 import { booleanParam, oauthParams, one, rawParams } from '../params.js';
 import { endSession } from './sign-in.js';
 
@@ -118,6 +118,6 @@ export async function authorizeRoutes(app: FastifyInstance, { deps }: { deps: De
     if (url) return reply.redirect(url, 302);
     // out-of-band clients have nowhere to be sent: show the problem instead
     reply.code(400);
-    return renderPage(reply, 'error', { title: 'Something went wrong', message: problem.error.description ?? problem.error.code, status: 400 });
+    return renderPage(reply, 'error', { title: 'Something went wrong', message: pageMessage(problem.error), status: 400 });
   }
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { signIn, SignInFailed, SignInThrottled, signOut, SESSION_LIFETIME_SECONDS } from '../../accounts/sessions.js';
 import type { Deps } from '../../deps.js';
+import { applicationName } from '../../oauth/applications.js';
 import { localPath, renderPage, SESSION_COOKIE, sessionId } from '../pages.js';
 import { oauthParams, one } from '../params.js';
 
@@ -12,8 +13,14 @@ export async function signInRoutes(app: FastifyInstance, { deps }: { deps: Deps 
   const page = { page: true };
   const secure = deps.config.issuer.startsWith('https:');
 
-  const showForm = (reply: FastifyReply, returnTo: string | undefined, extra: { error?: string; username?: string } = {}) =>
-    renderPage(reply, 'sign-in', { title: 'Log in', returnTo: returnTo ?? '', username: extra.username ?? '', error: extra.error ?? '' });
+  const showForm = async (reply: FastifyReply, returnTo: string | undefined, extra: { error?: string; username?: string } = {}) =>
+    renderPage(reply, 'sign-in', {
+      title: 'Log in',
+      returnTo: returnTo ?? '',
+      username: extra.username ?? '',
+      error: extra.error ?? '',
+      appName: await appAsking(deps, returnTo),
+    });
 
   app.get('/auth/sign_in', { config: page }, async (request, reply) => {
     const returnTo = localPath(oauthParams(request, signInFormShape).return_to);
@@ -52,6 +59,13 @@ export async function signInRoutes(app: FastifyInstance, { deps }: { deps: Deps 
     await endSession(deps, request, reply);
     return reply.redirect(returnTo ? `/auth/sign_in?return_to=${encodeURIComponent(returnTo)}` : '/auth/sign_in', 303);
   });
+}
+
+/** The app on whose behalf the person signs in, when they come from /oauth/authorize: the page names it. */
+async function appAsking(deps: Deps, returnTo: string | undefined): Promise<string> {
+  if (!returnTo?.startsWith('/oauth/authorize?')) return '';
+  const clientId = new URLSearchParams(returnTo.slice('/oauth/authorize?'.length)).get('client_id');
+  return (clientId && clientId.length <= 200 && (await applicationName(deps, clientId))) || '';
 }
 
 /** Ends the current sign-in, if any, and clears its cookie. */
