@@ -233,6 +233,34 @@ describe('throttling', () => {
     }
   });
 
+  test('failures from many addresses do not lock the owner out; the account ceiling is 10× the limit', async () => {
+    const fresh = await testApp({ RATE_LIMIT: 'on', RATE_LIMIT_SIGN_IN: '2' });
+    try {
+      await makeUser(fresh.deps, 'heidi', 'heidi-password');
+      const from = async (address: string, password: string) => {
+        const form = await fresh.app.inject({ url: '/auth/sign_in', remoteAddress: address });
+        return fresh.app.inject({
+          method: 'POST',
+          url: '/auth/sign_in',
+          remoteAddress: address,
+          headers: { cookie: cookieHeader(cookiesOf(form)) },
+          payload: { username: 'heidi', password, _csrf: csrfOf(form.body) },
+        });
+      };
+      // the limit per (account, address): the third try from 10.0.0.1 is refused
+      for (let i = 0; i < 2; i++) assert.equal((await from('10.0.0.1', 'wrong')).statusCode, 401);
+      assert.equal((await from('10.0.0.1', 'heidi-password')).statusCode, 429);
+      // failures from other addresses leave the owner's own address alone
+      for (let i = 2; i <= 10; i++) assert.equal((await from(`10.0.0.${i}`, 'wrong')).statusCode, 401, `address ${i}`);
+      assert.equal((await from('10.0.1.1', 'heidi-password')).statusCode, 303, 'the owner signs in from an eleventh address');
+      // past 10× the limit across all addresses the account itself is throttled
+      for (let i = 11; i < 20; i++) assert.equal((await from(`10.0.0.${i}`, 'wrong')).statusCode, 401, `address ${i}`);
+      assert.equal((await from('10.0.2.1', 'heidi-password')).statusCode, 429);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   test('an address is throttled after 5× the limit across accounts', async () => {
     const fresh = await testApp({ RATE_LIMIT: 'on', RATE_LIMIT_SIGN_IN: '2' });
     try {
