@@ -58,13 +58,21 @@ const SECURITY_HEADERS = { 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-ref
 export const REQUEST_TIMEOUT_MS = 10_000;
 export const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 
+/**
+ * TRUST_PROXY as Fastify takes it. Fastify trusts no hop when given a bare number, so a hop count
+ * is a function: the socket's peer is hop 0, so `n` trusts the peer and the n-1 proxies before it.
+ */
+function trustedProxies(setting: Deps['config']['trustProxy']): false | string[] | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
+}
+
 /** Wires plugins and routes around the given dependencies; tests call this and use inject(). */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const app = Fastify({
     // the same pino instance as the services', so audit lines and request lines go to one place
     loggerInstance: deps.log as FastifyBaseLogger,
     childLoggerFactory: requestLogger,
-    trustProxy: deps.config.trustProxy,
+    trustProxy: trustedProxies(deps.config.trustProxy),
     bodyLimit: 64 * 1024,
     requestIdHeader: false,
     genReqId: () => crypto.randomUUID(),
