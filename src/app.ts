@@ -54,6 +54,9 @@ export function createLogger(level: string): Logger {
 /** On every answer: never framed, never sends a Referer onward, never content-sniffed. */
 const SECURITY_HEADERS = { 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff' };
 
+/** Strict-Transport-Security on https answers: one year, this host only. */
+const HSTS = 'max-age=31536000';
+
 /** Time a client has to send a whole request; a real client sends our small forms in far less. */
 export const REQUEST_TIMEOUT_MS = 10_000;
 export const TIMEOUT_CHECK_INTERVAL_MS = 1000;
@@ -95,8 +98,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   installMultipart(app);
 
   // hooks on every request take a callback, not a promise: one microtask and allocation fewer each
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  const issuerHttps = deps.config.issuer.startsWith('https:');
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.headers(SECURITY_HEADERS);
+    // browsers heed it only on an https answer; over https, stay there
+    if (issuerHttps || request.protocol === 'https') reply.header('Strict-Transport-Security', HSTS);
     done(null, payload);
   });
 
@@ -111,10 +117,17 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(async (pages) => {
     await pages.register(view, { engine: { eta: new Eta() }, root: VIEWS, viewExt: 'eta' });
     await pages.register(cookie);
+    // cookies are Secure whenever the request is https, and `__Host-` prefixed whenever it can be:
+    // always for the session; for the CSRF cookie (whose name is fixed at start) when ISSUER is https
+    pages.decorateRequest('overHttps', false);
+    pages.addHook('onRequest', (request, _reply, done) => {
+      request.overHttps = issuerHttps || request.protocol === 'https';
+      done();
+    });
     await pages.register(csrf, {
       sessionPlugin: '@fastify/cookie',
-      cookieKey: 'doorman_csrf',
-      cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: deps.config.issuer.startsWith('https:') },
+      cookieKey: issuerHttps ? '__Host-doorman_csrf' : 'doorman_csrf',
+      cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: issuerHttps },
       getToken: (request) => (request.body as Record<string, string> | undefined)?._csrf,
     });
     for (const routes of [signInRoutes, authorizeRoutes, authorizedApplicationsRoutes]) await pages.register(routes, { deps });

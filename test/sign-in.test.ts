@@ -102,14 +102,50 @@ describe('the sign-in form', () => {
     const https = await testApp({ ISSUER: 'https://doorman.test' });
     try {
       await makeUser(https.deps, 'bob', 'bob-password');
-      const { res } = await submit(https, { username: 'bob', password: 'bob-password' });
-      const cookie = sessionCookie(res);
-      assert.ok(cookie);
+      const { res, form, jar } = await submit(https, { username: 'bob', password: 'bob-password' });
+      const cookie = res.cookies.find((c) => c.name === `__Host-${SESSION}`);
+      assert.ok(cookie, 'the __Host- prefix on https');
       assert.equal(cookie.secure, true);
       assert.equal(cookie.httpOnly, true);
       assert.equal(cookie.sameSite, 'Lax');
+      assert.equal(cookie.path, '/');
+      assert.equal(cookie.domain, undefined);
+      const csrf = form.cookies.find((c) => c.name === '__Host-doorman_csrf');
+      assert.ok(csrf?.secure, 'the CSRF cookie too');
+      assert.match(String(form.headers['strict-transport-security']), /^max-age=\d+/);
+      assert.ok(await signedIn(jar, https));
     } finally {
       await https.close();
+    }
+  });
+
+  test('behind a trusted TLS proxy with an http issuer: Secure cookies and Strict-Transport-Security', async () => {
+    const proxied = await testApp({ TRUST_PROXY: 'true' });
+    try {
+      await makeUser(proxied.deps, 'bob', 'bob-password');
+      const headers = { 'x-forwarded-proto': 'https' };
+      const form = await proxied.app.inject({ url: '/auth/sign_in', headers });
+      const csrf = form.cookies.find((c) => c.name.endsWith('doorman_csrf'));
+      assert.equal(csrf?.secure, true, 'the CSRF cookie is Secure');
+      assert.match(String(form.headers['strict-transport-security']), /^max-age=\d+/);
+      const jar = cookiesOf(form);
+      const res = await proxied.app.inject({
+        method: 'POST',
+        url: '/auth/sign_in',
+        headers: { ...headers, cookie: cookieHeader(jar) },
+        payload: { username: 'bob', password: 'bob-password', _csrf: csrfOf(form.body) },
+      });
+      assert.equal(res.statusCode, 303);
+      const cookie = res.cookies.find((c) => c.name === `__Host-${SESSION}`);
+      assert.equal(cookie?.secure, true, 'the session cookie is Secure, with the __Host- prefix');
+      const page = await proxied.app.inject({ url: '/oauth/authorized_applications', headers: { ...headers, cookie: cookieHeader(cookiesOf(res, jar)) } });
+      assert.equal(page.statusCode, 200);
+      // plain http, not through the proxy: neither
+      const plain = await proxied.app.inject({ url: '/auth/sign_in' });
+      assert.ok(!plain.cookies.some((c) => c.secure));
+      assert.equal(plain.headers['strict-transport-security'], undefined);
+    } finally {
+      await proxied.close();
     }
   });
 

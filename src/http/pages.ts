@@ -1,6 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** The browser reached us over https (directly, through a trusted proxy, or as ISSUER says). */
+    overHttps: boolean;
+  }
   interface FastifyContextConfig {
     /** This route answers with HTML pages (errors included), not JSON. */
     page?: boolean;
@@ -12,6 +16,15 @@ declare module 'fastify' {
 export const SESSION_COOKIE = 'doorman_session';
 
 /**
+ * Over https the session cookie is `__Host-` prefixed: the browser then takes it only Secure, for
+ * path `/` and this host alone, so no sibling domain or plain-http answer can plant or shadow it.
+ */
+export const sessionCookieName = (request: FastifyRequest) => (request.overHttps ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE);
+
+/** Options for the session cookie (and its clearing). */
+export const sessionCookieOptions = (request: FastifyRequest) => ({ path: '/', httpOnly: true, sameSite: 'lax' as const, secure: request.overHttps });
+
+/**
  * Renders a page with the headers every page gets: never framed (clickjacking), never cached,
  * never leaking its URL (which may carry a code) through Referer.
  */
@@ -21,13 +34,14 @@ export async function renderPage(reply: FastifyReply, view: string, data: Record
     .header('Content-Security-Policy', `default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none';${formAction} frame-ancestors 'none'`)
     .header('Cache-Control', 'private, no-store')
     .type('text/html; charset=utf-8');
-  const csrfToken = typeof reply.generateCsrf === 'function' ? reply.generateCsrf() : '';
+  // the CSRF cookie is Secure over https even when ISSUER (which set its static options) is http
+  const csrfToken = typeof reply.generateCsrf === 'function' ? reply.generateCsrf(reply.request.overHttps ? { secure: true } : undefined) : '';
   return reply.view(view, { csrfToken, ...data });
 }
 
 /** The sign-in session id from the cookie, if any. */
 export function sessionId(request: FastifyRequest): string | undefined {
-  const value = request.cookies[SESSION_COOKIE];
+  const value = request.cookies[sessionCookieName(request)];
   return value && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
 }
 
