@@ -174,6 +174,30 @@ describe('the sign-in form', () => {
     }
   });
 
+  test('return_to with non-ASCII characters: a redirect to the encoded path, never a 500', async () => {
+    for (const [sent, expected] of [
+      ['/☃', '/%E2%98%83'],
+      ['/oauth/authorize?client_id=x&state=caf\u00e9', '/oauth/authorize?client_id=x&state=caf%C3%A9'],
+      ['/a b', '/a%20b'],
+    ] as const) {
+      for (const way of ['query', 'body'] as const) {
+        const { res, jar } = way === 'query'
+          ? await submit(ctx, { username: 'alice', password: 'alice-password' }, {}, sent)
+          : await submit(ctx, { username: 'alice', password: 'alice-password', return_to: sent });
+        assert.equal(res.statusCode, 303, `${way} ${sent}: ${res.body.slice(0, 200)}`);
+        assert.equal(res.headers.location, expected);
+        assert.ok(sessionCookie(res), 'the cookie is sent');
+        assert.ok(await signedIn(jar));
+      }
+    }
+    // a lone surrogate or a control character cannot be a path: dropped
+    for (const sent of ['/\ud800', '/\u0085x', '/\u007f']) {
+      const { res } = await submit(ctx, { username: 'alice', password: 'alice-password', return_to: sent });
+      assert.equal(res.statusCode, 303, JSON.stringify(sent));
+      assert.equal(res.headers.location, '/oauth/authorized_applications');
+    }
+  });
+
   test('a failed sign-in keeps return_to in the form', async () => {
     const { res } = await submit(ctx, { username: 'alice', password: 'wrong' }, {}, '/oauth/authorize?client_id=abc');
     assert.equal(res.statusCode, 401);

@@ -45,9 +45,15 @@ export function sessionId(request: FastifyRequest): string | undefined {
   return value && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
 }
 
-/** A path on this server to return to after sign-in; anything else (other hosts, `//x`) is dropped. */
+/**
+ * A path on this server to return to after sign-in; anything else (other hosts, `//x`) is dropped.
+ * Spaces and non-ASCII characters are percent-encoded (a Location header holds ASCII only); a
+ * control character or a lone surrogate cannot be part of a path, so such a value is dropped.
+ */
 export function localPath(value: unknown): string | undefined {
   if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return undefined;
-  if (/[\u0000-\u001f\\]/.test(value) || value.length > 4096) return undefined;
-  return value;
+  if (/[\u0000-\u001f\u007f-\u009f\\]/.test(value) || value.length > 4096) return undefined;
+  // with the u flag a lone surrogate is one match, and encodeURIComponent refuses it
+  if (/\p{Surrogate}/u.test(value)) return undefined;
+  return value.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c));
 }
