@@ -4,8 +4,8 @@ import { recordEvent } from '../oauth/audit.js';
 import { hashSecret, randomToken } from '../secrets.js';
 import { deleteSession, findSessionUser, insertSession } from '../store/sessions.js';
 import { countSignInAttempt, uncountSignInAttempt } from '../store/sign-in-attempts.js';
-import { findUserByLogin, type UserRow } from '../store/users.js';
-import { DECOY_HASH, verifyPassword } from './passwords.js';
+import { findUserByLogin, replacePasswordHash, type UserRow } from '../store/users.js';
+import { DECOY_HASH, hashPassword, needsRehash, verifyPassword } from './passwords.js';
 
 /** How long a sign-in lasts. */
 export const SESSION_LIFETIME_SECONDS = 14 * 24 * 3600;
@@ -44,6 +44,8 @@ export async function signIn(
   }
   // a success is no guess: it does not count towards anyone's limit
   if (counted.length) await uncountSignInAttempt(deps.db, counted);
+  // the one moment the password is at hand: bring a hash made with older parameters up to date
+  if (needsRehash(user.passwordHash)) await replacePasswordHash(deps.db, user.id, user.passwordHash, await hashPassword(input.password));
   const sessionId = randomToken();
   await deps.db.transaction(async (tx) => {
     await insertSession(tx, {
