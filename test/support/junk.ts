@@ -97,7 +97,7 @@ function plausible(key: string, seed: JunkSeed): string[] {
     case 'code_verifier':
       return [seed.verifier, 'x'.repeat(43)];
     case 'force_login':
-      // not 'true': that ends the planted session, and every later request would stop at sign-in
+      // not 'true': that only ever answers with the way to the sign-in form
       return ['false', 'no', 'TRUE '];
     case 'decision':
       return ['authorize', 'deny', 'maybe'];
