@@ -57,9 +57,20 @@ export function createLogger(level: string): Logger {
 /** On every answer: never framed, never sends a Referer onward, never content-sniffed. */
 const SECURITY_HEADERS = { 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff' };
 
+/** Strict-Transport-Security on https answers: one year, this host only. */
+const HSTS = 'max-age=31536000';
+
 /** Time a client has to send a whole request; a real client sends our small forms in far less. */
 export const REQUEST_TIMEOUT_MS = 10_000;
 export const TIMEOUT_CHECK_INTERVAL_MS = 1000;
+
+/**
+ * TRUST_PROXY as Fastify takes it. Fastify trusts no hop when given a bare number, so a hop count
+ * is a function: the socket's peer is hop 0, so `n` trusts the peer and the n-1 proxies before it.
+ */
+function trustedProxies(setting: Deps['config']['trustProxy']): false | string[] | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
+}
 
 /** Wires plugins and routes around the given dependencies; tests call this and use inject(). */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
@@ -67,7 +78,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     // the same pino instance as the services', so audit lines and request lines go to one place
     loggerInstance: deps.log as FastifyBaseLogger,
     childLoggerFactory: requestLogger,
-    trustProxy: deps.config.trustProxy,
+    trustProxy: trustedProxies(deps.config.trustProxy),
     bodyLimit: 64 * 1024,
     requestIdHeader: false,
     genReqId: () => crypto.randomUUID(),
@@ -90,8 +101,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   installMultipart(app);
 
   // hooks on every request take a callback, not a promise: one microtask and allocation fewer each
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  const issuerHttps = deps.config.issuer.startsWith('https:');
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.headers(SECURITY_HEADERS);
+    // browsers heed it only on an https answer; over https, stay there
+    if (issuerHttps || request.protocol === 'https') reply.header('Strict-Transport-Security', HSTS);
     done(null, payload);
   });
 
@@ -106,10 +120,17 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(async (pages) => {
     await pages.register(view, { engine: { eta: new Eta() }, root: VIEWS, viewExt: 'eta', defaultContext: { instanceTitle: deps.config.instance.title } });
     await pages.register(cookie);
+    // cookies are Secure whenever the request is https, and `__Host-` prefixed whenever it can be:
+    // always for the session; for the CSRF cookie (whose name is fixed at start) when ISSUER is https
+    pages.decorateRequest('overHttps', false);
+    pages.addHook('onRequest', (request, _reply, done) => {
+      request.overHttps = issuerHttps || request.protocol === 'https';
+      done();
+    });
     await pages.register(csrf, {
       sessionPlugin: '@fastify/cookie',
-      cookieKey: 'doorman_csrf',
-      cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: deps.config.issuer.startsWith('https:') },
+      cookieKey: issuerHttps ? '__Host-doorman_csrf' : 'doorman_csrf',
+      cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: issuerHttps },
       getToken: (request) => (request.body as Record<string, string> | undefined)?._csrf,
     });
     for (const routes of [signInRoutes, authorizeRoutes, authorizedApplicationsRoutes]) await pages.register(routes, { deps });

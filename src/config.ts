@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Every setting of the operator's environment, parsed once at start. */
@@ -5,6 +6,28 @@ const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true
 const onOff = z.enum(['on', 'off']).transform((v) => v === 'on');
 const seconds = z.coerce.number().int().positive();
 const count = z.coerce.number().int().positive();
+
+/** A proxy address or CIDR range: `10.0.0.1`, `10.0.0.0/8`, `fd00::/8`. */
+function isAddressOrRange(entry: string): boolean {
+  const [ip, bits, extra] = entry.split('/');
+  const family = isIP(ip ?? '');
+  if (!family || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
+
+/**
+ * Which proxies' `X-Forwarded-*` to believe: `false`, a hop count (`true` is one), or a list of
+ * proxy addresses/CIDRs. Trusting every hop would let a client write its own address.
+ */
+const trustProxy = z.string().transform((v, ctx): false | number | string[] => {
+  if (v === 'false' || v === '0') return false;
+  if (v === 'true') return 1;
+  if (/^[1-9]\d{0,2}$/.test(v)) return Number(v);
+  const list = v.split(',').map((e) => e.trim());
+  if (list.every(isAddressOrRange)) return list;
+  ctx.addIssue({ code: 'custom', message: 'must be false, true, a hop count, or a comma-separated list of addresses/CIDRs' });
+  return z.NEVER;
+});
 
 const schema = z
   .object({
@@ -19,7 +42,7 @@ const schema = z
       .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
       .refine((v) => !v.endsWith('/'), 'must not end with a slash')
       .optional(),
-    TRUST_PROXY: boolean.default(false),
+    TRUST_PROXY: trustProxy.default(false),
     APP_REGISTRATION: z.enum(['open', 'closed']).default('open'),
     ACCESS_TOKEN_TTL: seconds.optional(),
     AUTHORIZATION_CODE_TTL: seconds.default(600),
@@ -50,7 +73,8 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   issuer: string;
-  trustProxy: boolean;
+  /** Fastify's `trustProxy`: false, a hop count, or proxy addresses/CIDRs. */
+  trustProxy: false | number | string[];
   appRegistration: 'open' | 'closed';
   accessTokenTtl: number | undefined;
   authorizationCodeTtl: number;

@@ -131,6 +131,19 @@ describe('POST /api/v1/apps', () => {
     }
   });
 
+  test('redirect URIs: browser schemes, userinfo, wildcards and empty hosts → 422; app schemes → 200', async () => {
+    for (const uri of ['ftp://app.example/cb', 'ws://app.example/cb', 'chrome://settings', 'about:blank', 'view-source:https://a.example/', 'intent://cb', 'https://user:pass@app.example/cb', 'https://*.wild.example/cb', 'https:///nohost']) {
+      const res = await json({ client_name: 'Bad', redirect_uris: uri });
+      assert.equal(res.statusCode, 422, `${uri}: ${res.body}`);
+      assert.match(res.json().error, /^Validation failed: redirect_uris /);
+    }
+    for (const uri of ['tusky://oauth', 'com.example.app:/cb']) {
+      const res = await json({ client_name: 'App', redirect_uris: uri });
+      assert.equal(res.statusCode, 200, `${uri}: ${res.body}`);
+      assert.deepEqual(res.json().redirect_uris, [uri]);
+    }
+  });
+
   /** A 422 whose message names the field. */
   async function refused(payload: Record<string, unknown>, field: string) {
     const res = await json(payload);

@@ -246,15 +246,30 @@ describe('GET /oauth/authorize: sign-in first', () => {
     assert.equal(fields.client_id, client.client_id);
   });
 
-  test('force_login=true ends the current sign-in and shows the sign-in form', async () => {
+  test('force_login=true shows the sign-in form and keeps the current sign-in until a new one succeeds', async () => {
     const own = await signIn(ctx.app, 'alice', 'alice-password');
     assert.equal((await get({}, own)).statusCode, 200);
     const res = await get({ force_login: 'true', state: 'f' }, own);
     assert.equal(res.statusCode, 302);
     const location = new URL(String(res.headers.location), ISSUER);
     assert.equal(location.pathname, '/auth/sign_in');
-    assert.ok(!location.searchParams.get('return_to')!.includes('force_login'), 'coming back must not sign out again');
-    assert.ok(res.cookies.some((c) => c.name === 'doorman_session'), 'the cookie is cleared');
+    assert.ok(!location.searchParams.get('return_to')!.includes('force_login'), 'coming back must not ask again');
+    assert.ok(!res.cookies.some((c) => c.name.endsWith('doorman_session')), 'the cookie is left alone');
+    // a link (top-level navigation carries Lax cookies) must not sign anyone out
+    const still = await get({}, own);
+    assert.equal(still.statusCode, 200, 'the old session lives on');
+    // the new sign-in ends it
+    const form = await ctx.app.inject({ url: location.pathname + location.search, headers: { cookie: cookieHeader(own) } });
+    const jar = cookiesOf(form, { ...own });
+    const signed = await ctx.app.inject({
+      method: 'POST',
+      url: '/auth/sign_in',
+      headers: { cookie: cookieHeader(jar) },
+      payload: { username: 'alice', password: 'alice-password', return_to: location.searchParams.get('return_to')!, _csrf: csrfOf(form.body) },
+    });
+    assert.equal(signed.statusCode, 303);
+    cookiesOf(signed, jar);
+    assert.notEqual(jar.doorman_session, own.doorman_session);
     const after = await get({}, own);
     assert.equal(after.statusCode, 302, 'the old session is gone on the server');
     assert.match(String(after.headers.location), /^\/auth\/sign_in/);

@@ -67,6 +67,33 @@ test('lists the authorized app; Revoke ends that user’s tokens for it, and con
   assert.match(again.body, />Authorize</);
 });
 
+test("Revoke also ends that user's unredeemed codes for the app", async () => {
+  const client = await registerApp(ctx.app, { client_name: 'Elk' });
+  await makeUser(ctx.deps, 'carol', 'carol-password');
+  await makeUser(ctx.deps, 'dave', 'dave-password');
+  const carol = await signIn(ctx.app, 'carol', 'carol-password');
+  const dave = await signIn(ctx.app, 'dave', 'dave-password');
+  const granted = await exchangeCode(ctx.app, client, await authorize(ctx.app, client, carol, { scope: 'read' }));
+  assert.equal(granted.statusCode, 200);
+  const pending = await authorize(ctx.app, client, carol, { scope: 'read' });
+  const davesCode = await authorize(ctx.app, client, dave, { scope: 'read' });
+
+  const page = await ctx.app.inject({ url: PATH, headers: { cookie: cookieHeader(carol) } });
+  const revoked = await ctx.app.inject({
+    method: 'POST',
+    url: PATH,
+    headers: { cookie: cookieHeader(cookiesOf(page, carol)) },
+    payload: { client_id: client.client_id, _csrf: csrfOf(page.body) },
+  });
+  assert.equal(revoked.statusCode, 303);
+  const late = await exchangeCode(ctx.app, client, pending);
+  assert.equal(late.statusCode, 400, late.body);
+  assert.equal(late.json().error, 'invalid_grant');
+  assert.equal((await verify(granted.json().access_token)).statusCode, 401);
+  // another user's code for the same app is untouched
+  assert.equal((await exchangeCode(ctx.app, client, davesCode)).statusCode, 200);
+});
+
 test('not signed in → sign-in, coming back here', async () => {
   const res = await ctx.app.inject({ url: PATH });
   assert.equal(res.statusCode, 302);

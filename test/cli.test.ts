@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { PassThrough } from 'node:stream';
 import { verifyPassword } from '../src/accounts/passwords.js';
+import { readFirstLine } from '../src/cli/stdin.js';
 import type { Database } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { openPglite } from '../src/db/pglite.js';
@@ -120,9 +122,29 @@ test('users:create reads the password from stdin; users:list shows the user with
   await ok(['apps:delete', '--client-id', 'cli-test-app']);
 });
 
+test('users:create refuses a password under 8 characters', async () => {
+  assert.match(await refused(['users:create', '--username', 'carol', '--email', 'carol@example.com'], 'seven77\n'), /password must be at least 8 characters/);
+});
+
+test('a password typed at a terminal is not echoed: the terminal is put in raw mode and restored', async () => {
+  const input = new PassThrough() as PassThrough & { isTTY: boolean; setRawMode(on: boolean): void };
+  const modes: boolean[] = [];
+  input.isTTY = true;
+  input.setRawMode = (on: boolean) => void modes.push(on);
+  let shown = '';
+  const output = { write: (text: string) => ((shown += text), true) };
+  const line = readFirstLine('Password: ', input as unknown as NodeJS.ReadStream, output);
+  input.write('secret pa');
+  input.write('ssx\x7f\x7fs\r');
+  assert.equal(await line, 'secret pass');
+  assert.deepEqual(modes, [true, false]);
+  assert.ok(!shown.includes('secret'), `shown: ${JSON.stringify(shown)}`);
+  assert.match(shown, /^Password: /);
+});
+
 test('users:create refuses a duplicate user name, a bad e-mail address and an empty password', async () => {
-  assert.match(await refused(['users:create', '--username', 'alice', '--email', 'other@example.com'], 'pw\n'), /username is already taken/);
-  assert.match(await refused(['users:create', '--username', 'carol', '--email', 'not-an-address'], 'pw\n'), /email/);
+  assert.match(await refused(['users:create', '--username', 'alice', '--email', 'other@example.com'], 'long enough\n'), /username is already taken/);
+  assert.match(await refused(['users:create', '--username', 'carol', '--email', 'not-an-address'], 'long enough\n'), /email/);
   assert.match(await refused(['users:create', '--username', 'carol', '--email', 'carol@example.com'], ''), /password/);
   assert.match(await refused(['users:delete', '--username', 'nobody']), /nobody/);
   assert.deepEqual((await ok<UserOut[]>(['users:list'])).map((u) => u.username), ['alice'], 'nothing was written');

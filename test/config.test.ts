@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { cookieHeader, cookiesOf, csrfOf, testApp } from './support/app.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -59,7 +60,7 @@ test('good values are read', () => {
   assert.equal(c.port, 8080);
   assert.equal(c.host, '0.0.0.0');
   assert.equal(c.databaseUrl, 'postgres://u:p@db:5432/doorman');
-  assert.equal(c.trustProxy, true);
+  assert.equal(c.trustProxy, 1, 'true means one hop');
   assert.equal(c.appRegistration, 'closed');
   assert.equal(c.accessTokenTtl, 3600);
   assert.equal(c.authorizationCodeTtl, 60);
@@ -68,6 +69,32 @@ test('good values are read', () => {
   assert.deepEqual(c.rateLimit, { enabled: false, token: 10, signIn: 3, apps: 1 });
   assert.equal(c.redisUrl, 'redis://127.0.0.1:6379');
   assert.equal(c.logLevel, 'warn');
+});
+
+test('TRUST_PROXY: false, true (one hop), a hop count, or a list of addresses and CIDRs', () => {
+  assert.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false);
+  assert.equal(loadConfig({ TRUST_PROXY: '0' }).trustProxy, false);
+  assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, 1);
+  assert.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2);
+  assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1,fd00::/8' }).trustProxy, ['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8']);
+});
+
+test('TRUST_PROXY=true trusts one hop only: the address is the one the proxy appended, not the client-written one', async () => {
+  const ctx = await testApp({ TRUST_PROXY: 'true' });
+  try {
+    const form = await ctx.app.inject({ url: '/auth/sign_in' });
+    await ctx.app.inject({
+      method: 'POST',
+      url: '/auth/sign_in',
+      remoteAddress: '10.0.0.2',
+      headers: { cookie: cookieHeader(cookiesOf(form)), 'x-forwarded-for': '6.6.6.6, 203.0.113.9' },
+      payload: { username: 'nobody', password: 'x', _csrf: csrfOf(form.body) },
+    });
+    const [row] = await ctx.deps.db.query<{ address: string }>(`SELECT address FROM audit_events WHERE event = 'sign_in.failed'`);
+    assert.equal(row?.address, '203.0.113.9');
+  } finally {
+    await ctx.close();
+  }
 });
 
 test('an empty variable counts as unset', () => {
@@ -84,6 +111,10 @@ const BAD: Record<string, string>[] = [
   { ISSUER: 'auth.example' },
   { ISSUER: 'ftp://auth.example' },
   { TRUST_PROXY: 'yes' },
+  { TRUST_PROXY: '-1' },
+  { TRUST_PROXY: '10.0.0.300' },
+  { TRUST_PROXY: '10.0.0.0/33' },
+  { TRUST_PROXY: '10.0.0.1,,10.0.0.2' },
   { APP_REGISTRATION: 'maybe' },
   { ACCESS_TOKEN_TTL: '0' },
   { ACCESS_TOKEN_TTL: 'forever' },

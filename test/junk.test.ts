@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import { authorize, cookieHeader, cookiesOf, csrfOf, exchangeCode, makeUser, pkcePair, registerApp, signIn, testApp, type TestContext } from './support/app.js';
-import { ENDPOINTS, junkRequest, problemWith, showRequest, type JunkSeed } from './support/junk.js';
+import { ENDPOINTS, junkRequest, oddFieldRequests, problemWith, showRequest, type JunkSeed } from './support/junk.js';
 
 const SEED = Number(process.env.JUNK_SEED ?? 20261128);
 const RUNS = Number(process.env.JUNK_RUNS ?? 60);
@@ -70,6 +70,19 @@ ENDPOINTS.forEach((endpoint, n) => {
         },
       },
     );
+  });
+});
+
+ENDPOINTS.filter((e) => e.kind === 'page' && e.params.length > 0).forEach((endpoint, n) => {
+  test(`${endpoint.method} ${endpoint.path}: every form field with non-ASCII or control characters, never a 5xx`, async () => {
+    const seed = await plant(100 + n);
+    const requests = oddFieldRequests(endpoint, seed);
+    assert.ok(requests.length > 0);
+    for (const request of requests) {
+      const res = await ctx.app.inject({ method: request.method, url: request.url, headers: request.headers, ...(request.body ? { payload: request.body } : {}) });
+      const problem = problemWith(endpoint, { status: res.statusCode, headers: res.headers, body: res.body });
+      if (problem) assert.fail(`${problem}\n${showRequest(request)}`);
+    }
   });
 });
 

@@ -187,3 +187,21 @@ test('a rate-limit store that fails lets requests through (a limiter outage is n
     await ctx.close();
   }
 });
+
+test('token endpoint: invented client ids count together under the address and write no row each', async () => {
+  const ctx = await testApp({ RATE_LIMIT: 'on', RATE_LIMIT_TOKEN: '3' });
+  try {
+    const real = await registerApp(ctx.app);
+    const invent = () =>
+      ctx.app.inject({ method: 'POST', url: '/oauth/token', payload: { grant_type: 'client_credentials', client_id: randomUUID(), client_secret: 'x' } });
+    for (let i = 0; i < 3; i++) assert.equal((await invent()).statusCode, 401);
+    assertTooMany(await invent(), 60);
+    assertTooMany(await invent(), 60);
+    // a real client on the same address keeps its own count
+    assert.equal((await tokenRequest(ctx.app, real)).statusCode, 200);
+    const rows = await ctx.deps.db.query<{ key: string }>(`SELECT key FROM rate_limits WHERE key LIKE 'POST /oauth/token %'`);
+    assert.deepEqual(rows.map((r) => r.key).sort(), [`POST /oauth/token ${real.client_id}|127.0.0.1`, 'POST /oauth/token |127.0.0.1']);
+  } finally {
+    await ctx.close();
+  }
+});

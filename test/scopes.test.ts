@@ -91,6 +91,19 @@ describe('redirect URIs', () => {
     }
   });
 
+  test('refused: browser-internal schemes, userinfo, wildcards and empty hosts; app schemes kept', () => {
+    const schemes = ['about', 'blob', 'chrome', 'chrome-extension', 'data', 'file', 'filesystem', 'ftp', 'intent', 'javascript', 'jar', 'vbscript', 'view-source', 'ws', 'wss'];
+    for (const scheme of schemes) {
+      for (const uri of [`${scheme}://app.example/cb`, `${scheme.toUpperCase()}://app.example/cb`]) assert.notEqual(redirectUriProblem(uri), undefined, uri);
+    }
+    for (const uri of ['about:blank', 'view-source:https://app.example/cb', 'intent://cb#Intent;scheme=x;end', 'https://user:pass@app.example/cb', 'https://user@app.example/cb', 'https://*.wild.example/cb', 'https://app.*.example/cb', 'https:///nohost', 'http:///cb', 'myapp://', 'https://app.example%2a/cb']) {
+      assert.notEqual(redirectUriProblem(uri), undefined, uri);
+    }
+    for (const uri of ['tusky://oauth', 'com.example.app:/cb', 'com.example.app:/oauth/cb?x=1', 'https://app.example/cb', 'http://app.example/cb']) {
+      assert.equal(redirectUriProblem(uri), undefined, uri);
+    }
+  });
+
   test('refused at registration', () => {
     for (const uri of [
       'javascript:alert(1)',

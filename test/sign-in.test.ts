@@ -102,14 +102,50 @@ describe('the sign-in form', () => {
     const https = await testApp({ ISSUER: 'https://doorman.test' });
     try {
       await makeUser(https.deps, 'bob', 'bob-password');
-      const { res } = await submit(https, { username: 'bob', password: 'bob-password' });
-      const cookie = sessionCookie(res);
-      assert.ok(cookie);
+      const { res, form, jar } = await submit(https, { username: 'bob', password: 'bob-password' });
+      const cookie = res.cookies.find((c) => c.name === `__Host-${SESSION}`);
+      assert.ok(cookie, 'the __Host- prefix on https');
       assert.equal(cookie.secure, true);
       assert.equal(cookie.httpOnly, true);
       assert.equal(cookie.sameSite, 'Lax');
+      assert.equal(cookie.path, '/');
+      assert.equal(cookie.domain, undefined);
+      const csrf = form.cookies.find((c) => c.name === '__Host-doorman_csrf');
+      assert.ok(csrf?.secure, 'the CSRF cookie too');
+      assert.match(String(form.headers['strict-transport-security']), /^max-age=\d+/);
+      assert.ok(await signedIn(jar, https));
     } finally {
       await https.close();
+    }
+  });
+
+  test('behind a trusted TLS proxy with an http issuer: Secure cookies and Strict-Transport-Security', async () => {
+    const proxied = await testApp({ TRUST_PROXY: 'true' });
+    try {
+      await makeUser(proxied.deps, 'bob', 'bob-password');
+      const headers = { 'x-forwarded-proto': 'https' };
+      const form = await proxied.app.inject({ url: '/auth/sign_in', headers });
+      const csrf = form.cookies.find((c) => c.name.endsWith('doorman_csrf'));
+      assert.equal(csrf?.secure, true, 'the CSRF cookie is Secure');
+      assert.match(String(form.headers['strict-transport-security']), /^max-age=\d+/);
+      const jar = cookiesOf(form);
+      const res = await proxied.app.inject({
+        method: 'POST',
+        url: '/auth/sign_in',
+        headers: { ...headers, cookie: cookieHeader(jar) },
+        payload: { username: 'bob', password: 'bob-password', _csrf: csrfOf(form.body) },
+      });
+      assert.equal(res.statusCode, 303);
+      const cookie = res.cookies.find((c) => c.name === `__Host-${SESSION}`);
+      assert.equal(cookie?.secure, true, 'the session cookie is Secure, with the __Host- prefix');
+      const page = await proxied.app.inject({ url: '/oauth/authorized_applications', headers: { ...headers, cookie: cookieHeader(cookiesOf(res, jar)) } });
+      assert.equal(page.statusCode, 200);
+      // plain http, not through the proxy: neither
+      const plain = await proxied.app.inject({ url: '/auth/sign_in' });
+      assert.ok(!plain.cookies.some((c) => c.secure));
+      assert.equal(plain.headers['strict-transport-security'], undefined);
+    } finally {
+      await proxied.close();
     }
   });
 
@@ -135,6 +171,30 @@ describe('the sign-in form', () => {
       assert.ok(!viaQuery.form.body.includes('evil.example'), 'not even put in the form');
       const viaBody = await submit(ctx, { username: 'alice', password: 'alice-password', return_to: evil });
       assert.equal(viaBody.res.headers.location, '/oauth/authorized_applications', `body ${evil}`);
+    }
+  });
+
+  test('return_to with non-ASCII characters: a redirect to the encoded path, never a 500', async () => {
+    for (const [sent, expected] of [
+      ['/☃', '/%E2%98%83'],
+      ['/oauth/authorize?client_id=x&state=caf\u00e9', '/oauth/authorize?client_id=x&state=caf%C3%A9'],
+      ['/a b', '/a%20b'],
+    ] as const) {
+      for (const way of ['query', 'body'] as const) {
+        const { res, jar } = way === 'query'
+          ? await submit(ctx, { username: 'alice', password: 'alice-password' }, {}, sent)
+          : await submit(ctx, { username: 'alice', password: 'alice-password', return_to: sent });
+        assert.equal(res.statusCode, 303, `${way} ${sent}: ${res.body.slice(0, 200)}`);
+        assert.equal(res.headers.location, expected);
+        assert.ok(sessionCookie(res), 'the cookie is sent');
+        assert.ok(await signedIn(jar));
+      }
+    }
+    // a lone surrogate or a control character cannot be a path: dropped
+    for (const sent of ['/\ud800', '/\u0085x', '/\u007f']) {
+      const { res } = await submit(ctx, { username: 'alice', password: 'alice-password', return_to: sent });
+      assert.equal(res.statusCode, 303, JSON.stringify(sent));
+      assert.equal(res.headers.location, '/oauth/authorized_applications');
     }
   });
 
@@ -228,6 +288,34 @@ describe('throttling', () => {
       }
       const { res } = await submit(fresh, { username: 'erin@example.com', password: 'erin-password' });
       assert.equal(res.statusCode, 429);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  test('failures from many addresses do not lock the owner out; the account ceiling is 10× the limit', async () => {
+    const fresh = await testApp({ RATE_LIMIT: 'on', RATE_LIMIT_SIGN_IN: '2' });
+    try {
+      await makeUser(fresh.deps, 'heidi', 'heidi-password');
+      const from = async (address: string, password: string) => {
+        const form = await fresh.app.inject({ url: '/auth/sign_in', remoteAddress: address });
+        return fresh.app.inject({
+          method: 'POST',
+          url: '/auth/sign_in',
+          remoteAddress: address,
+          headers: { cookie: cookieHeader(cookiesOf(form)) },
+          payload: { username: 'heidi', password, _csrf: csrfOf(form.body) },
+        });
+      };
+      // the limit per (account, address): the third try from 10.0.0.1 is refused
+      for (let i = 0; i < 2; i++) assert.equal((await from('10.0.0.1', 'wrong')).statusCode, 401);
+      assert.equal((await from('10.0.0.1', 'heidi-password')).statusCode, 429);
+      // failures from other addresses leave the owner's own address alone
+      for (let i = 2; i <= 10; i++) assert.equal((await from(`10.0.0.${i}`, 'wrong')).statusCode, 401, `address ${i}`);
+      assert.equal((await from('10.0.1.1', 'heidi-password')).statusCode, 303, 'the owner signs in from an eleventh address');
+      // past 10× the limit across all addresses the account itself is throttled
+      for (let i = 11; i < 20; i++) assert.equal((await from(`10.0.0.${i}`, 'wrong')).statusCode, 401, `address ${i}`);
+      assert.equal((await from('10.0.2.1', 'heidi-password')).statusCode, 429);
     } finally {
       await fresh.close();
     }

@@ -188,6 +188,19 @@ describe('grant_type=authorization_code', () => {
     }
   });
 
+  test("a spent code presented by another, authenticated client → invalid_grant, and the victim's grant survives", async () => {
+    const own = await registerApp(ctx.app);
+    const stranger = await registerApp(ctx.app);
+    const code = await authorize(ctx.app, own, jar);
+    const first = await exchangeCode(ctx.app, own, code);
+    assert.equal(first.statusCode, 200);
+    invalidGrant(await exchangeCode(ctx.app, stranger, code));
+    assert.equal((await verifyAccount(first.json().access_token)).statusCode, 200, "a stranger's attempt revokes nothing");
+    // the code's own client replaying it still revokes
+    invalidGrant(await exchangeCode(ctx.app, own, code));
+    assert.equal((await verifyAccount(first.json().access_token)).statusCode, 401);
+  });
+
   test("another client's code → invalid_grant, and the code still works for its own client", async () => {
     const own = await registerApp(ctx.app);
     const thief = await registerApp(ctx.app);

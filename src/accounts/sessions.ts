@@ -2,10 +2,10 @@ import type { Deps } from '../deps.js';
 import { OAuthError } from '../errors.js';
 import { recordEvent } from '../oauth/audit.js';
 import { hashSecret, randomToken } from '../secrets.js';
-import { countFailedSignIns } from '../store/audit.js';
 import { deleteSession, findSessionUser, insertSession } from '../store/sessions.js';
-import { findUserByLogin, type UserRow } from '../store/users.js';
-import { DECOY_HASH, verifyPassword } from './passwords.js';
+import { countSignInAttempt, uncountSignInAttempt } from '../store/sign-in-attempts.js';
+import { findUserByLogin, replacePasswordHash, type UserRow } from '../store/users.js';
+import { DECOY_HASH, hashPassword, needsRehash, verifyPassword } from './passwords.js';
 
 /** How long a sign-in lasts. */
 export const SESSION_LIFETIME_SECONDS = 14 * 24 * 3600;
@@ -35,20 +35,17 @@ export async function signIn(
   const user = await findUserByLogin(deps.db, input.login);
   // Failures count against the account, not the string typed: its name and its e-mail are one account.
   const account = user?.username ?? input.login;
-  if (deps.config.rateLimit.enabled) {
-    const limit = deps.config.rateLimit.signIn;
-    const failures = await countFailedSignIns(deps.db, account, input.address, new Date(now.getTime() - THROTTLE_WINDOW_MS));
-    if (failures.byAccount >= limit || failures.byAddress >= limit * 5) {
-      await recordEvent(deps, deps.db, { event: 'sign_in.throttled', username: account, address: input.address });
-      throw new SignInThrottled(THROTTLE_WINDOW_MS / 1000);
-    }
-  }
+  const counted = deps.config.rateLimit.enabled ? await countAttempt(deps, account, input.address, now) : [];
   // Verify even for unknown names, so the answer takes as long either way.
   const ok = await verifyPassword(input.password, user?.passwordHash ?? DECOY_HASH);
   if (!user || !ok) {
     await recordEvent(deps, deps.db, { event: 'sign_in.failed', username: account, userId: user?.id, address: input.address });
     throw new SignInFailed();
   }
+  // a success is no guess: it does not count towards anyone's limit
+  if (counted.length) await uncountSignInAttempt(deps.db, counted);
+  // the one moment the password is at hand: bring a hash made with older parameters up to date
+  if (needsRehash(user.passwordHash)) await replacePasswordHash(deps.db, user.id, user.passwordHash, await hashPassword(input.password));
   const sessionId = randomToken();
   await deps.db.transaction(async (tx) => {
     await insertSession(tx, {
@@ -61,6 +58,37 @@ export async function signIn(
     await recordEvent(deps, tx, { event: 'sign_in.succeeded', username: user.username, userId: user.id, address: input.address });
   });
   return { sessionId, user };
+}
+
+/**
+ * Counts this attempt before its password is checked, in one statement, so that racing guesses
+ * cannot all slip under the limit. Three limits: per account and address (`RATE_LIMIT_SIGN_IN`),
+ * per account across all addresses (10×: someone who knows a user name cannot lock its owner out
+ * from a few addresses), and per address across accounts (5×). Throws SignInThrottled past any;
+ * returns the keys counted.
+ */
+async function countAttempt(deps: Deps, account: string, address: string, now: Date): Promise<string[]> {
+  const limit = deps.config.rateLimit.signIn;
+  const name = account.toLowerCase();
+  const accountKey = `sign-in account ${name.length > 64 ? hashSecret(name) : name}`;
+  const limits = new Map([
+    [`${accountKey} ${address}`, limit],
+    [accountKey, limit * 10],
+    [`sign-in address ${address}`, limit * 5],
+  ]);
+  const counts = await countSignInAttempt(deps.db, [...limits.keys()], now, THROTTLE_WINDOW_MS);
+  for (const [key, max] of limits) {
+    const window = counts.get(key);
+    if (window && window.count > max) {
+      // a refused attempt checks no password, so it counts towards no limit (else a throttled
+      // pair would still drive the account towards its ceiling)
+      await uncountSignInAttempt(deps.db, [...limits.keys()]);
+      await recordEvent(deps, deps.db, { event: 'sign_in.throttled', username: account, address });
+      const left = window.windowStart.getTime() + THROTTLE_WINDOW_MS - now.getTime();
+      throw new SignInThrottled(Math.max(1, Math.ceil(left / 1000)));
+    }
+  }
+  return [...limits.keys()];
 }
 
 export function currentUser(deps: Pick<Deps, 'db' | 'clock'>, sessionId: string): Promise<UserRow | undefined> {

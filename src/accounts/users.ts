@@ -4,6 +4,7 @@ import { countUsers as countUserRows, deleteUser as deleteUserRow, DuplicateUser
 import { hashPassword } from './passwords.js';
 
 const USERNAME = /^[A-Za-z0-9_]{1,30}$/;
+const MIN_PASSWORD_LENGTH = 8;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export interface NewUser {
@@ -17,6 +18,8 @@ export async function createUser(deps: Pick<Deps, 'db' | 'clock'>, input: NewUse
   if (!USERNAME.test(input.username)) throw validationFailed('username must be 1 to 30 letters, digits or underscores');
   if (input.email.length > 254 || !EMAIL.test(input.email)) throw validationFailed('email is not a valid e-mail address');
   if (input.password.length === 0) throw validationFailed('password is empty');
+  // NIST SP 800-63B: at least 8 characters (counted as characters, not UTF-16 units)
+  if ([...input.password].length < MIN_PASSWORD_LENGTH) throw validationFailed(`password must be at least ${MIN_PASSWORD_LENGTH} characters`);
   if (input.password.length > 1024) throw validationFailed('password is longer than 1024 characters');
   const passwordHash = await hashPassword(input.password);
   try {

@@ -2,6 +2,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OAuthError } from '../errors.js';
 
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** The browser reached us over https (directly, through a trusted proxy, or as ISSUER says). */
+    overHttps: boolean;
+  }
   interface FastifyContextConfig {
     /** This route answers with HTML pages (errors included), not JSON. */
     page?: boolean;
@@ -13,6 +17,15 @@ declare module 'fastify' {
 export const SESSION_COOKIE = 'doorman_session';
 
 /**
+ * Over https the session cookie is `__Host-` prefixed: the browser then takes it only Secure, for
+ * path `/` and this host alone, so no sibling domain or plain-http answer can plant or shadow it.
+ */
+export const sessionCookieName = (request: FastifyRequest) => (request.overHttps ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE);
+
+/** Options for the session cookie (and its clearing). */
+export const sessionCookieOptions = (request: FastifyRequest) => ({ path: '/', httpOnly: true, sameSite: 'lax' as const, secure: request.overHttps });
+
+/**
  * Renders a page with the headers every page gets: never framed (clickjacking), never cached,
  * never leaking its URL (which may carry a code) through Referer.
  */
@@ -22,7 +35,8 @@ export async function renderPage(reply: FastifyReply, view: string, data: Record
     .header('Content-Security-Policy', `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none';${formAction} frame-ancestors 'none'`)
     .header('Cache-Control', 'private, no-store')
     .type('text/html; charset=utf-8');
-  const csrfToken = typeof reply.generateCsrf === 'function' ? reply.generateCsrf() : '';
+  // the CSRF cookie is Secure over https even when ISSUER (which set its static options) is http
+  const csrfToken = typeof reply.generateCsrf === 'function' ? reply.generateCsrf(reply.request.overHttps ? { secure: true } : undefined) : '';
   return reply.view(view, { csrfToken, ...data });
 }
 
@@ -45,13 +59,19 @@ export function pageMessage(error: OAuthError): string {
 
 /** The sign-in session id from the cookie, if any. */
 export function sessionId(request: FastifyRequest): string | undefined {
-  const value = request.cookies[SESSION_COOKIE];
+  const value = request.cookies[sessionCookieName(request)];
   return value && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
 }
 
-/** A path on this server to return to after sign-in; anything else (other hosts, `//x`) is dropped. */
+/**
+ * A path on this server to return to after sign-in; anything else (other hosts, `//x`) is dropped.
+ * Spaces and non-ASCII characters are percent-encoded (a Location header holds ASCII only); a
+ * control character or a lone surrogate cannot be part of a path, so such a value is dropped.
+ */
 export function localPath(value: unknown): string | undefined {
   if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return undefined;
-  if (/[\u0000-\u001f\\]/.test(value) || value.length > 4096) return undefined;
-  return value;
+  if (/[\u0000-\u001f\u007f-\u009f\\]/.test(value) || value.length > 4096) return undefined;
+  // with the u flag a lone surrogate is one match, and encodeURIComponent refuses it
+  if (/\p{Surrogate}/u.test(value)) return undefined;
+  return value.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c));
 }

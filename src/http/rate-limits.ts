@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Deps } from '../deps.js';
 import { OAuthError } from '../errors.js';
+import { isRegisteredClient } from '../oauth/clients.js';
 import { countRequest } from '../store/rate-limits.js';
 import { clientCredentials } from './client-auth.js';
 
@@ -18,9 +19,11 @@ const address = (request: FastifyRequest) => normalizeIP(request.ip);
 /**
  * The client a token, revoke or introspection request speaks for (body or HTTP Basic), whether or
  * not its credentials are right: one client's flood must not lock out another client on the same
- * address. Long ids are hashed so that junk cannot make long keys.
+ * address. An id that no client has is counted under the address alone, so inventing a new id per
+ * request neither escapes the limit nor writes a counter each. Long ids are hashed so that junk
+ * cannot make long keys.
  */
-function clientAndAddress(request: FastifyRequest): string {
+const clientAndAddress = (deps: Pick<Deps, 'db'>) => async (request: FastifyRequest): Promise<string> => {
   let clientId = '';
   try {
     const body = (request.body ?? {}) as Record<string, unknown>;
@@ -30,9 +33,11 @@ function clientAndAddress(request: FastifyRequest): string {
   } catch {
     // a malformed Basic header or body: the endpoint itself answers 400; count it under no client
   }
+  // the database unreachable: count under the address; the endpoint itself answers 503
+  if (clientId && !(await isRegisteredClient(deps, clientId).catch(() => false))) clientId = '';
   if (clientId.length > 64) clientId = createHash('sha256').update(clientId).digest('base64url');
   return `${clientId}|${address(request)}`;
-}
+};
 
 /**
  * The limited routes (SPEC §1 and §3). Token endpoints count after the body is parsed, since the
@@ -43,8 +48,8 @@ function clientAndAddress(request: FastifyRequest): string {
  */
 export const LIMITED_ROUTES = ['POST /oauth/token', 'POST /oauth/revoke', 'POST /oauth/introspect', 'POST /api/v1/apps', 'POST /auth/sign_in'] as const;
 
-function limitsOf(config: Deps['config']['rateLimit']): Record<(typeof LIMITED_ROUTES)[number], RateLimitOptions> {
-  const token: RateLimitOptions = { max: config.token, timeWindow: MINUTE, hook: 'preValidation', keyGenerator: clientAndAddress };
+function limitsOf(deps: Pick<Deps, 'db'>, config: Deps['config']['rateLimit']): Record<(typeof LIMITED_ROUTES)[number], RateLimitOptions> {
+  const token: RateLimitOptions = { max: config.token, timeWindow: MINUTE, hook: 'preValidation', keyGenerator: clientAndAddress(deps) };
   return {
     'POST /oauth/token': token,
     'POST /oauth/revoke': token,
@@ -96,7 +101,7 @@ function databaseStore(deps: Pick<Deps, 'db' | 'clock' | 'log'>) {
 export async function installRateLimits(app: FastifyInstance, deps: Deps): Promise<void> {
   const { config } = deps;
   if (!config.rateLimit.enabled) return;
-  const limits = limitsOf(config.rateLimit);
+  const limits = limitsOf(deps, config.rateLimit);
   // Runs before the plugin's own onRoute hook (added below), which reads config.rateLimit.
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {

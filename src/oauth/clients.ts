@@ -31,3 +31,8 @@ export async function authenticateClient(deps: Pick<Deps, 'db'>, credentials: Cl
   if (!app || !sameSecret(hashSecret(picked.clientSecret), app.clientSecretHash)) throw invalidClient();
   return app;
 }
+
+/** Whether a client with this id is registered (its secret unchecked). */
+export async function isRegisteredClient(deps: Pick<Deps, 'db'>, clientId: string): Promise<boolean> {
+  return (await findApplicationByClientId(deps.db, clientId)) !== undefined;
+}

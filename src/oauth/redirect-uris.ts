@@ -1,7 +1,13 @@
 /** Redirect URI rules: which URIs an app may register, and when a requested one matches. */
 export const OOB_URI = 'urn:ietf:wg:oauth:2.0:oob';
 const OOB_URIS = new Set([OOB_URI, `${OOB_URI}:auto`]);
-const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'localhost:']);
+/**
+ * Schemes a browser keeps for itself (or that run script, or that no app can receive): a client
+ * may never send the user's code there. Everything else is https, http or an app's own scheme.
+ */
+const FORBIDDEN_SCHEMES = new Set(
+  ['about', 'blob', 'chrome', 'chrome-extension', 'data', 'file', 'filesystem', 'ftp', 'intent', 'javascript', 'jar', 'vbscript', 'view-source', 'ws', 'wss', 'localhost'].map((s) => `${s}:`),
+);
 const MAX_LENGTH = 2000;
 
 export function isOob(uri: string): boolean {
@@ -20,10 +26,15 @@ export function redirectUriProblem(uri: string): string | undefined {
   }
   if (FORBIDDEN_SCHEMES.has(url.protocol)) return 'uses a forbidden scheme';
   if (uri.includes('#')) return 'cannot contain a fragment';
-  // opaque URIs such as `myapp:callback` have no authority part
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) return 'must be an absolute URI';
-  if ((url.protocol === 'http:' || url.protocol === 'https:') && !url.hostname) return 'must have a host';
   if (/\s/.test(uri)) return 'must not contain spaces';
+  // `scheme://authority/…`, or an app's private-use `com.example.app:/path` (RFC 8252 §7.1);
+  // opaque URIs such as `myapp:callback` are refused
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(uri)?.[1];
+  if (authority === undefined) return /^[a-z][a-z0-9+.-]*:\/[^/]/i.test(uri) ? undefined : 'must be an absolute URI';
+  // checked on the URI as typed: `https:///x` would otherwise be read as `https://x/`
+  if (!authority || !url.hostname) return 'must have a host';
+  if (authority.includes('@') || url.username || url.password) return 'must not contain a user name or password';
+  if (/[*%]/.test(authority) || url.hostname.includes('*')) return 'must not contain a wildcard';
   return undefined;
 }
 

@@ -194,7 +194,8 @@ async function authorizationCodeGrant(deps: Deps, app: ApplicationRow, params: C
     const now = deps.clock();
     const code = await findCode(tx, codeHash);
     if (!code) return 'invalid' as const;
-    if (code.usedAt) return replayed(tx, code.id, code.userId);
+    // only the code's own client replaying it revokes: another client cannot end a stranger's grant
+    if (code.usedAt) return code.applicationId === app.id ? replayed(tx, code.id, code.userId) : ('invalid' as const);
     if (code.expiresAt <= now || code.applicationId !== app.id || code.redirectUri !== params.redirect_uri) return 'invalid' as const;
     if (code.codeChallenge ? !params.code_verifier || !verifierMatches(params.code_verifier, code.codeChallenge) : params.code_verifier !== undefined) {
       return 'invalid' as const;

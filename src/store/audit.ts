@@ -40,21 +40,6 @@ export async function listAuditEvents(
   );
 }
 
-/** Failed sign-ins since `since` for one account name and for one address. */
-export async function countFailedSignIns(
-  q: Queryable,
-  username: string,
-  address: string,
-  since: Date,
-): Promise<{ byAccount: number; byAddress: number }> {
-  const [row] = await q.query<{ byAccount: number; byAddress: number }>(
-    `SELECT (SELECT count(*)::int FROM audit_events WHERE event = 'sign_in.failed' AND lower(username) = lower($1) AND at > $3) AS "byAccount",
-            (SELECT count(*)::int FROM audit_events WHERE event = 'sign_in.failed' AND address = $2 AND at > $3) AS "byAddress"`,
-    [username, address, since],
-  );
-  return row!;
-}
-
 export async function deleteAuditEventsBefore(q: Queryable, before: Date, limit: number): Promise<number> {
   const rows = await q.query(
     `DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE at < $1 LIMIT $2) RETURNING id`,

@@ -40,6 +40,15 @@ export async function useCode(q: Queryable, id: number, now: Date): Promise<bool
   return rows.length > 0;
 }
 
+/** Ends every unused code one user holds for one app (they expire now); returns how many. */
+export async function expireUnusedCodes(q: Queryable, userId: number, applicationId: number, now: Date): Promise<number> {
+  const rows = await q.query(
+    `UPDATE authorization_codes SET expires_at = $3 WHERE user_id = $1 AND application_id = $2 AND used_at IS NULL AND expires_at > $3 RETURNING id`,
+    [userId, applicationId, now],
+  );
+  return rows.length;
+}
+
 export async function deleteExpiredCodes(q: Queryable, before: Date, limit: number): Promise<number> {
   const rows = await q.query(
     `DELETE FROM authorization_codes WHERE id IN (SELECT id FROM authorization_codes WHERE expires_at < $1 LIMIT $2) RETURNING id`,

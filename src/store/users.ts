@@ -45,6 +45,11 @@ export async function findUserByLogin(q: Queryable, login: string): Promise<User
   return row;
 }
 
+/** Replaces a user's password hash, only if it is still `previous` (a concurrent change wins). */
+export async function replacePasswordHash(q: Queryable, id: number, previous: string, next: string): Promise<void> {
+  await q.query(`UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2`, [id, previous, next]);
+}
+
 export async function listUsers(q: Queryable): Promise<UserRow[]> {
   return q.query<UserRow>(`SELECT ${COLUMNS} FROM users ORDER BY id`);
 }

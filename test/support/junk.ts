@@ -112,7 +112,7 @@ function plausible(key: string, seed: JunkSeed): string[] {
     case 'password':
       return [seed.password, `${seed.password} `];
     case 'return_to':
-      return ['/oauth/authorize?client_id=x', '//evil.example/', 'https://evil.example/', '/\\evil.example', '/%0d%0aSet-Cookie:x=y'];
+      return ['/oauth/authorize?client_id=x', '//evil.example/', 'https://evil.example/', '/\\evil.example', '/%0d%0aSet-Cookie:x=y', '/☃', '/\u00e9t\u00e9?q=\u2603', '/\u0085'];
     case 'website':
       return ['https://app.example', 'javascript:alert(1)', 'ftp://x', 'not a url'];
     case 'client_name':
@@ -269,10 +269,24 @@ function validParams(endpoint: Endpoint, seed: JunkSeed): [string, string][][] {
   }
 }
 
-/** A valid request with up to three things wrong: a parameter dropped, replaced, repeated, mistyped, or one added. */
+/**
+ * Non-ASCII and control characters put into an otherwise right value of a page's form field, so
+ * that they get past the checks that look at the value's shape (a `return_to` of `/☃`).
+ */
+const ODD_CHARACTERS = ['☃', 'é', '\u00a0', '\u2028', '\u202e', '\ufeff', '\ud83d\ude00', '\ud800', '\u0000', '\u0001', '\u0007', '\t', '\r\n', '\u007f', '\u0085', '\uffff'];
+
+/** Astral, C1 control, C0 control, lone surrogate: one of each kind. */
+const ODD_SAMPLE = ['☃', '\u0085', '\u0000', '\ud800', '\ud83d\ude00', '\u0007'];
+
+/**
+ * A valid request with up to three things wrong: a parameter dropped, replaced, repeated, mistyped,
+ * or one added; on pages also an odd character put into a right value.
+ */
 function nearlyValid(endpoint: Endpoint, seed: JunkSeed): fc.Arbitrary<Entry[]> {
+  const kinds = ['drop', 'replace', 'repeat', 'wrong-type', 'add', 'brackets', ...(endpoint.kind === 'page' ? ['odd', 'odd'] : [])];
   const mutation = fc.record({
-    kind: fc.constantFrom('drop', 'replace', 'repeat', 'wrong-type', 'add', 'brackets'),
+    kind: fc.constantFrom(...kinds),
+    odd: fc.constantFrom(...ODD_CHARACTERS),
     at: fc.nat(20),
     text: junkText,
     json: wrongTyped,
@@ -288,6 +302,11 @@ function nearlyValid(endpoint: Endpoint, seed: JunkSeed): fc.Arbitrary<Entry[]> 
       else if (m.kind === 'replace') list[i] = [target[0], m.text, m.text];
       else if (m.kind === 'repeat') list.push([target[0], m.text, m.text]);
       else if (m.kind === 'wrong-type') list[i] = [target[0], target[1], m.json];
+      else if (m.kind === 'odd') {
+        const cut = m.at % (target[1].length + 1);
+        const value = target[1].slice(0, cut) + m.odd + target[1].slice(cut);
+        list[i] = [target[0], value, value];
+      }
       else list[i] = [`${target[0]}[]`, target[1], target[2]];
     }
     return list;
@@ -481,6 +500,32 @@ export function junkRequest(endpoint: Endpoint, seed: JunkSeed): fc.Arbitrary<Ju
         },
       ),
     );
+}
+
+/**
+ * Every field of the page's right form in turn with an odd character put into its right value, the rest of the form and the cookies right: each odd
+ * value reaches as far into the route as a right one would.
+ */
+export function oddFieldRequests(endpoint: Endpoint, seed: JunkSeed): JunkRequest[] {
+  if (endpoint.kind !== 'page') return [];
+  const valid = validParams(endpoint, seed)[0]!;
+  const requests: JunkRequest[] = [];
+  valid.forEach(([, value], i) => {
+    // a sample, each at one place (the end, or after the first character), to keep the runs short
+    ODD_SAMPLE.forEach((odd, n) => {
+      const cut = n % 2 ? Math.min(1, value.length) : value.length;
+      const params = valid.map(([k, v], j): [string, string] => [k, j === i ? v.slice(0, cut) + odd + v.slice(cut) : v]);
+      const encoded = params.map(([k, v]) => `${percent(k)}=${percent(v)}`).join('&');
+      const request: JunkRequest = { method: endpoint.method, url: endpoint.path, headers: { cookie: seed.cookie } };
+      if (endpoint.method === 'GET') request.url = `${endpoint.path}?${encoded}`;
+      else {
+        request.headers['content-type'] = FORM;
+        request.body = Buffer.from(encoded, 'latin1');
+      }
+      requests.push(request);
+    });
+  });
+  return requests;
 }
 
 export interface JunkAnswer {

@@ -14,7 +14,6 @@ import {
 import type { UserRow } from '../../store/users.js';
 import { pageMessage, renderPage, sessionId } from '../pages.js';
 import { booleanParam, oauthParams, one, rawParams } from '../params.js';
-import { endSession } from './sign-in.js';
 
 export const authorizeShape = {
   response_type: one.optional(),
@@ -47,8 +46,9 @@ export async function authorizeRoutes(app: FastifyInstance, { deps }: { deps: De
     const forceLogin = booleanParam(params.force_login);
     const user = forceLogin ? undefined : await signedInUser(request);
     if (!user) {
-      if (forceLogin) await endSession(deps, request, reply);
-      // come back here afterwards, without force_login (or it would sign the user out again) but
+      // A forced sign-in leaves the current session alone: this is a link anyone can send, and Lax
+      // cookies ride along, so it must not sign anyone out. The new sign-in ends the old session.
+      // Come back here afterwards, without force_login (or it would ask for a sign-in again) but
       // still asking for consent: a forced sign-in never ends in a remembered answer
       const back = new URLSearchParams(Object.entries(params).filter(([k, v]) => k !== 'force_login' && v !== undefined) as [string, string][]);
       if (forceLogin) back.set('prompt', 'consent');

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { signIn, SignInFailed, SignInThrottled, signOut, SESSION_LIFETIME_SECONDS } from '../../accounts/sessions.js';
 import type { Deps } from '../../deps.js';
 import { applicationName } from '../../oauth/applications.js';
-import { localPath, renderPage, SESSION_COOKIE, sessionId } from '../pages.js';
+import { localPath, renderPage, sessionCookieName, sessionCookieOptions, sessionId } from '../pages.js';
 import { oauthParams, one } from '../params.js';
 
 export const signInShape = { username: one.optional(), password: one.optional(), return_to: one.optional(), _csrf: one.optional() };
@@ -11,7 +11,6 @@ export const signOutShape = { return_to: one.optional(), _csrf: one.optional() }
 
 export async function signInRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
   const page = { page: true };
-  const secure = deps.config.issuer.startsWith('https:');
 
   const showForm = async (reply: FastifyReply, returnTo: string | undefined, extra: { error?: string; username?: string } = {}) =>
     renderPage(reply, 'sign-in', {
@@ -39,7 +38,7 @@ export async function signInRoutes(app: FastifyInstance, { deps }: { deps: Deps 
       // A new id at every sign-in: a session id planted before sign-in is worth nothing after.
       const old = sessionId(request);
       if (old) await signOut(deps, old);
-      reply.setCookie(SESSION_COOKIE, id, { path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: SESSION_LIFETIME_SECONDS });
+      reply.setCookie(sessionCookieName(request), id, { ...sessionCookieOptions(request), maxAge: SESSION_LIFETIME_SECONDS });
       return reply.redirect(returnTo ?? '/oauth/authorized_applications', 303);
     } catch (err) {
       if (err instanceof SignInFailed) {
@@ -69,8 +68,8 @@ async function appAsking(deps: Deps, returnTo: string | undefined): Promise<stri
 }
 
 /** Ends the current sign-in, if any, and clears its cookie. */
-export async function endSession(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+async function endSession(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const id = sessionId(request);
   if (id) await signOut(deps, id);
-  reply.clearCookie(SESSION_COOKIE, { path: '/' });
+  reply.clearCookie(sessionCookieName(request), sessionCookieOptions(request));
 }
