@@ -30,6 +30,7 @@ import type { Deps } from '../src/deps.js';
 import { registerApplication } from '../src/oauth/applications.js';
 import { approve } from '../src/oauth/authorization.js';
 import { ScopeCatalog } from '../src/oauth/scopes.js';
+import { Metrics } from '../src/metrics.js';
 import { clientCredentialsGrant } from '../src/oauth/tokens.js';
 import { hashSecret } from '../src/secrets.js';
 
@@ -245,7 +246,7 @@ function line(f: Figure, ceiling?: Figure, target?: number): void {
 
 function benchDeps(db: Database, env: Record<string, string>): Deps {
   const config = loadConfig({ ...env, LOG_LEVEL: 'silent', RATE_LIMIT: 'off' });
-  return { db, config, log: pino({ level: 'silent' }), clock: () => new Date(), scopes: new ScopeCatalog(config.extraScopes) };
+  return { db, config, log: pino({ level: 'silent' }), metrics: new Metrics({ processMetrics: false }), clock: () => new Date(), scopes: new ScopeCatalog(config.extraScopes) };
 }
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();

@@ -1,3 +1,5 @@
+import cluster from 'node:cluster';
+import pino from 'pino';
 import { buildApp, createLogger } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { describeStorage, openDatabase } from './db/open.js';
@@ -5,6 +7,8 @@ import { migrate } from './db/migrate.js';
 import { DataDirInUseError, settling } from './db/database.js';
 import { startHousekeeping } from './oauth/housekeeping.js';
 import { ScopeCatalog } from './oauth/scopes.js';
+import { startMetricsServer } from './http/metrics-server.js';
+import { Metrics, shareWithCluster } from './metrics.js';
 
 /** Starts Doorman: settings, database, migrations, then the HTTP server; stops cleanly on a signal. */
 async function main(): Promise<void> {
@@ -18,7 +22,17 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger(config.logLevel);
+  // Lines are buffered and written off the request path; whatever is buffered is written out as
+  // the process exits, however it exits.
+  const destination = pino.destination({ sync: false });
+  process.on('exit', () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // nothing buffered, or stdout already gone
+    }
+  });
+  const log = createLogger(config.logLevel, destination);
 
   let db;
   try {
@@ -31,8 +45,13 @@ async function main(): Promise<void> {
     throw err;
   }
   await migrate(db);
-  const deps = { db, config, log, clock: () => new Date(), scopes: new ScopeCatalog(config.extraScopes) };
+  const metrics = new Metrics({ db });
+  const deps = { db, config, log, metrics, clock: () => new Date(), scopes: new ScopeCatalog(config.extraScopes) };
   const app = await buildApp(deps);
+  // In a cluster the primary serves every worker's metrics together (cluster.ts); alone, this process does.
+  if (cluster.isWorker) shareWithCluster(metrics);
+  const metricsServer =
+    !cluster.isWorker && config.metrics.port !== undefined ? await startMetricsServer(config.metrics.host, config.metrics.port, () => metrics.scrape()) : undefined;
   const housekeeping = startHousekeeping(deps);
 
   let stopping = false;
@@ -48,6 +67,7 @@ async function main(): Promise<void> {
     const closeIdle = setInterval(() => app.server.closeIdleConnections(), 100);
     await app.close(); // stops accepting, waits for in-flight requests
     clearInterval(closeIdle);
+    metricsServer?.close();
     // Requests whose clients hung up are not waited for above, and may still be between two
     // statements; a few hundred ms without any covers that (a sign-in's password hash included).
     await db.settled(300, 5000);

@@ -120,6 +120,7 @@ export async function installRateLimits(app: FastifyInstance, deps: Deps): Promi
     global: false,
     skipOnError: true,
     errorResponseBuilder: tooManyRequests,
+    onExceeded: (request) => deps.metrics.rateLimitRefusals.inc({ route: request.routeOptions.url ?? 'unmatched' }),
     ...(redis ? { redis, nameSpace: `doorman:${config.issuer}:rate-limit:` } : { store: databaseStore(deps) }),
   });
 }
