@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Deps } from '../deps.js';
 import { OAuthError } from '../errors.js';
-import { countRequest } from '../store/rate-limits.js';
+import { RateLimitCounter, type Counted } from '../store/rate-limit-counter.js';
 import { clientCredentials } from './client-auth.js';
 
 const MINUTE = 60_000;
@@ -56,27 +56,24 @@ function limitsOf(config: Deps['config']['rateLimit']): Record<(typeof LIMITED_R
 
 /**
  * A store over the `rate_limits` table, so that every process on one database (Postgres, or PGlite
- * in one process) counts together. Built per app so it counts with the app's database and clock.
+ * in one process) counts together; counts are kept in memory and added to the table in batches
+ * (store/rate-limit-counter.ts). Built per app so it counts with the app's database and clock.
  */
-function databaseStore(deps: Pick<Deps, 'db' | 'clock' | 'log'>) {
+function databaseStore(counter: RateLimitCounter, clock: () => Date) {
   return class DatabaseRateLimitStore implements FastifyRateLimitStore {
     constructor(
       _options: unknown,
       private readonly prefix = '',
     ) {}
 
-    incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number): void {
-      const now = deps.clock();
-      countRequest(deps.db, this.prefix + key, now, timeWindow).then(
-        ({ count, windowStart }) => {
-          const left = windowStart.getTime() + timeWindow - now.getTime();
-          callback(null, { current: count, ttl: Math.min(Math.max(left, 0), timeWindow) });
-        },
-        (err: unknown) => {
-          deps.log.warn({ err }, 'rate-limit store failed; request let through');
-          callback(err instanceof Error ? err : new Error(String(err)));
-        },
-      );
+    incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number, max: number): void {
+      const answer = ({ current, windowStart }: Counted) => {
+        const left = windowStart + timeWindow - clock().getTime();
+        callback(null, { current, ttl: Math.min(Math.max(left, 0), timeWindow) });
+      };
+      const counted = counter.count(this.prefix + key, timeWindow, max);
+      if ('then' in counted) void counted.then(answer);
+      else answer(counted);
     }
 
     // The plugin hands over the route's merged limit options, with the route itself as routeInfo.
@@ -116,11 +113,16 @@ export async function installRateLimits(app: FastifyInstance, deps: Deps): Promi
     await redis.connect().catch(() => {}); // logged above; ioredis keeps reconnecting
     app.addHook('onClose', async () => void redis!.disconnect());
   }
+  let counter: RateLimitCounter | undefined;
+  if (!redis) {
+    counter = new RateLimitCounter(deps.db, deps.clock, (err) => deps.log.warn({ err }, 'rate-limit store failed; counted in this process only'));
+    app.addHook('onClose', async () => counter!.close());
+  }
   await app.register(rateLimit, {
     global: false,
     skipOnError: true,
     errorResponseBuilder: tooManyRequests,
     onExceeded: (request) => deps.metrics.rateLimitRefusals.inc({ route: request.routeOptions.url ?? 'unmatched' }),
-    ...(redis ? { redis, nameSpace: `doorman:${config.issuer}:rate-limit:` } : { store: databaseStore(deps) }),
+    ...(redis ? { redis, nameSpace: `doorman:${config.issuer}:rate-limit:` } : { store: databaseStore(counter!, deps.clock) }),
   });
 }
