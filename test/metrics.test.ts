@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { startMetricsServer } from '../src/http/metrics-server.js';
+import { emptyDatabase } from './support/database.js';
+import { freePort, startDoorman } from './support/process.js';
 import { cookieHeader, cookiesOf, csrfOf, makeUser, registerApp, testApp, type TestContext } from './support/app.js';
 
 let ctx: TestContext;
@@ -58,5 +60,25 @@ test('a scrape of the metrics listener counts requests, tokens, introspections, 
     assert.equal((await fetch(url.replace('/metrics', '/other'))).status, 404);
   } finally {
     server.close();
+  }
+});
+
+test('a running server answers /metrics on METRICS_PORT only, with process metrics, and logs one line per request', { timeout: 60_000 }, async () => {
+  const database = await emptyDatabase();
+  const metricsPort = await freePort();
+  const where: Record<string, string> = database.url ? { DATABASE_URL: database.url } : { DATA_DIR: database.dataDir! };
+  const doorman = await startDoorman({ ...where, METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info' }, 60_000);
+  try {
+    assert.equal((await fetch(`${doorman.url}/.well-known/oauth-authorization-server?x=1`)).status, 200);
+    assert.equal((await fetch(`${doorman.url}/metrics`)).status, 404, 'not on the public port');
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    assert.equal(sample(text, 'doorman_http_requests_total{method="GET",route="/.well-known/oauth-authorization-server",status="200"}'), 1);
+    assert.match(text, /^process_cpu_seconds_total \d/m);
+    await doorman.stop('SIGTERM');
+    const lines = doorman.output().split('\n').filter((l) => l.includes('"path":"/.well-known/oauth-authorization-server"'));
+    assert.equal(lines.length, 1, 'one access line for the one request');
+  } finally {
+    await doorman.stop('SIGKILL');
+    await database.drop();
   }
 });
