@@ -15,7 +15,7 @@ interface Entry {
   /** Requests counted here and not yet in the table. */
   pending: number;
   /** Requests that wait for the next flush to learn their place in the window. */
-  waiters: Array<(current: number) => void>;
+  waiters: Array<(current: number, windowStart: number) => void>;
 }
 
 export interface Counted {
@@ -56,7 +56,7 @@ export class RateLimitCounter {
     const e = entry;
     if (e.pending <= Math.floor(max * SLACK)) return { current: e.shared + e.pending, windowStart: e.windowStart };
     return new Promise((resolve) => {
-      e.waiters.push((current) => resolve({ current, windowStart: e.windowStart }));
+      e.waiters.push((current, windowStart) => resolve({ current, windowStart }));
       void this.flush();
     });
   }
@@ -103,14 +103,14 @@ export class RateLimitCounter {
           b.entry.shared = row.count;
           b.entry.windowStart = row.windowStart.getTime();
           // the waiters were the last of the batch's requests: each takes its place in the table's count
-          b.waiters.forEach((resolve, i) => resolve(row.count - b.waiters.length + 1 + i));
+          b.waiters.forEach((resolve, i) => resolve(row.count - b.waiters.length + 1 + i, b.entry.windowStart));
         }
       } catch (err) {
         this.onError(err);
         // not lost: counted again at the next flush; meanwhile the waiters are placed on this process's view
         for (const b of batch.values()) {
           b.entry.pending += b.n;
-          b.waiters.forEach((resolve, i) => resolve(b.entry.shared + b.n - b.waiters.length + 1 + i));
+          b.waiters.forEach((resolve, i) => resolve(b.entry.shared + b.n - b.waiters.length + 1 + i, b.entry.windowStart));
         }
       }
     }
