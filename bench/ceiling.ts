@@ -2,9 +2,11 @@
  * The ceilings Doorman is measured against, one per process (so its RSS is its own):
  *   A  a bare Fastify route that parses the same form body and answers a small JSON;
  *   B  A plus one INSERT of a token-shaped row;
- *   C  A plus one indexed SELECT by a 32-byte hash.
+ *   C  A plus one indexed SELECT by a 32-byte hash;
+ *   C2 A plus one SELECT with the two index probes introspection needs: the caller's app by
+ *      client_id and the token by hash.
  * B and C open the database exactly as Doorman does (src/db/open.ts), so the pool is the same.
- * Usage: tsx bench/ceiling.ts A|B|C  (PORT, DATABASE_URL or DATA_DIR, BENCH_APP_ID, BENCH_TOKEN_HASH)
+ * Usage: tsx bench/ceiling.ts A|B|C|C2  (PORT, DATABASE_URL or DATA_DIR, BENCH_APP_ID, BENCH_TOKEN_HASH)
  */
 import formbody from '@fastify/formbody';
 import Fastify from 'fastify';
@@ -24,7 +26,7 @@ app.get('/health', async () => ({ status: 'ok' }));
 
 app.post('/ceiling', async (request) => {
   const body = request.body as Record<string, string>;
-  if (!body.grant_type) throw new Error('no body');
+  if (!body.client_id) throw new Error('no body');
   if (kind === 'B') {
     const token = randomToken();
     const now = new Date();
@@ -38,6 +40,14 @@ app.post('/ceiling', async (request) => {
   if (kind === 'C') {
     const [row] = await db!.query<{ id: number; scopes: string[] }>(`SELECT id, scopes FROM access_tokens WHERE token_hash = $1`, [tokenHash]);
     if (!row) throw new Error('token not found');
+    return { active: true, scope: row.scopes.join(' ') };
+  }
+  if (kind === 'C2') {
+    const [row] = await db!.query<{ app: number; secret: string; scopes: string[] }>(
+      `SELECT a.id AS app, a.client_secret_hash AS secret, t.scopes FROM applications a, access_tokens t WHERE a.client_id = $1 AND t.token_hash = $2`,
+      [body.client_id, tokenHash],
+    );
+    if (!row) throw new Error('app or token not found');
     return { active: true, scope: row.scopes.join(' ') };
   }
   return { access_token: 'x'.repeat(43), token_type: 'Bearer', scope: 'read', created_at: 0 };

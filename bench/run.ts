@@ -30,6 +30,7 @@ import type { Deps } from '../src/deps.js';
 import { registerApplication } from '../src/oauth/applications.js';
 import { approve } from '../src/oauth/authorization.js';
 import { ScopeCatalog } from '../src/oauth/scopes.js';
+import { Metrics } from '../src/metrics.js';
 import { clientCredentialsGrant } from '../src/oauth/tokens.js';
 import { hashSecret } from '../src/secrets.js';
 
@@ -50,7 +51,7 @@ const WINDOWS = Math.max(1, Number(args.windows ?? process.env.BENCH_WINDOWS ?? 
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ROOT = new URL('..', import.meta.url).pathname;
 /** The first server's port; the others of a group (three at most) take the next ones. Kept below 4000: other services listen above (4222 is NATS's). */
-const PORT = 3900 + (process.pid % 25) * 4;
+const PORT = Number(process.env.BENCH_PORT ?? 3900 + (process.pid % 25) * 4); // BENCH_PORT: the first of four ports
 const REDIRECT_URI = 'https://client.example/callback';
 const CEILING_B = 'ceiling B (A + 1 INSERT)';
 
@@ -94,7 +95,8 @@ async function startServer(script: string, argv: string[], env: Record<string, s
   const child = spawn(process.execPath, [...command, ...argv], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    // the access lines of a target at info go to /dev/null: written as in production, not shown here
+    stdio: ['ignore', env.LOG_LEVEL === 'info' ? 'ignore' : 'inherit', 'inherit'],
   });
   let exited = false;
   child.once('exit', () => (exited = true));
@@ -245,7 +247,7 @@ function line(f: Figure, ceiling?: Figure, target?: number): void {
 
 function benchDeps(db: Database, env: Record<string, string>): Deps {
   const config = loadConfig({ ...env, LOG_LEVEL: 'silent', RATE_LIMIT: 'off' });
-  return { db, config, log: pino({ level: 'silent' }), clock: () => new Date(), scopes: new ScopeCatalog(config.extraScopes) };
+  return { db, config, log: pino({ level: 'silent' }), metrics: new Metrics({ processMetrics: false }), clock: () => new Date(), scopes: new ScopeCatalog(config.extraScopes) };
 }
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
@@ -264,6 +266,8 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'doorman-bench-'));
   const dataDirCopy = `${dataDir}-copy`; // PGlite's pair: a process holds its folder
   const doormanEnv = { RATE_LIMIT: 'off', LOG_LEVEL: 'warn' };
+  // The defaults as users run them: access log at info, rate limits on, raised so that none refuses.
+  const defaultsEnv = { RATE_LIMIT: 'on', RATE_LIMIT_TOKEN: '1000000000', LOG_LEVEL: 'info' };
   // Databases made for this run, each with a plain connection of its own (VACUUM, the fill); all dropped at the end.
   const made = new Map<string, { name: string; client: pg.Client }>(); // by URL
   const makeDatabase = async (suffix: string): Promise<string> => {
@@ -338,6 +342,7 @@ async function main(): Promise<void> {
 
     const doormanOn = (url: string) => ({ script: 'src/main.ts', env: { ...doormanEnv, DATABASE_URL: url }, databaseUrl: url });
     const doorman = doormanOn(databaseUrl);
+    const doormanDefaults = { script: 'src/main.ts', env: { ...defaultsEnv, DATABASE_URL: databaseUrl }, databaseUrl };
     const ceiling = (kind: string) => ({ script: 'bench/ceiling.ts', argv: [kind], env: dbEnv, databaseUrl, load: ceilingLoad });
 
     // Single-use codes for the authorization_code group, minted through the same service the consent
@@ -374,19 +379,24 @@ async function main(): Promise<void> {
       { name: `${CEILING_B}, again`, ...ceiling('B') },
       { name: 'authorization_code (codes minted ahead)', ...doorman, load: codeLoad },
     ])) as [Figure, Figure];
-    const [C, intro, verify] = (await measureSideBySide([
+    const introLoad: Load = { method: 'POST', path: '/oauth/introspect', body: form({ client_id: app.clientId, client_secret: clientSecret, token: live.access_token }) };
+    const [C, C2, intro, verify] = (await measureSideBySide([
       { name: 'ceiling C (A + 1 SELECT by hash)', ...ceiling('C') },
-      {
-        name: 'introspect (live token)',
-        ...doorman,
-        load: { method: 'POST', path: '/oauth/introspect', body: form({ client_id: app.clientId, client_secret: clientSecret, token: live.access_token }) },
-      },
+      { name: 'ceiling C2 (A + 1 SELECT: app by client_id, token by hash)', ...ceiling('C2'), load: { ...ceilingLoad, body: introLoad.body } },
+      { name: 'introspect (live token)', ...doorman, load: introLoad },
       {
         name: 'apps/verify_credentials (bearer)',
         ...doorman,
         load: { method: 'GET', path: '/api/v1/apps/verify_credentials', headers: { authorization: `Bearer ${live.access_token}` } },
       },
-    ])) as [Figure, Figure, Figure];
+    ])) as [Figure, Figure, Figure, Figure];
+    // The defaults against the tuned configuration, side by side on the two hot paths.
+    const [ccTuned, ccDefaults, introTuned, introDefaults] = (await measureSideBySide([
+      { name: 'client_credentials, LOG_LEVEL=warn RATE_LIMIT=off', ...doorman, load: ccLoad },
+      { name: 'client_credentials, defaults (info, limits on)', ...doormanDefaults, load: ccLoad },
+      { name: 'introspect, LOG_LEVEL=warn RATE_LIMIT=off', ...doorman, load: introLoad },
+      { name: 'introspect, defaults (info, limits on)', ...doormanDefaults, load: introLoad },
+    ])) as [Figure, Figure, Figure, Figure];
     header();
     line(A);
     line(B, A);
@@ -396,7 +406,13 @@ async function main(): Promise<void> {
     line(ac, acB, 0.6);
     if (ranOut > 0) console.log(`  (ran out of codes: ${ranOut} requests had none)`);
     line(intro, C, 0.8);
+    line(C2, A);
+    line(intro, C2, 0.85);
     line(verify, C, 0.8);
+    line(ccTuned);
+    line(ccDefaults, ccTuned, 0.85);
+    line(introTuned);
+    line(introDefaults, introTuned, 0.85);
 
     // Growth with table size: the same load on two more databases, one empty and one with
     // STORED_TOKENS token rows, side by side, so that what differs is the size of the table.
@@ -438,7 +454,7 @@ async function main(): Promise<void> {
     line(pB, A);
     line(pcc, pB, 0.8);
 
-    const doormanPg = [cc, ac, intro, verify, ccEmpty, ccBig];
+    const doormanPg = [cc, ac, intro, verify, ccTuned, ccDefaults, introTuned, introDefaults, ccEmpty, ccBig];
     console.log(`peak RSS of the Doorman process on Postgres: ${Math.max(...doormanPg.map((f) => f.rssMb)).toFixed(0)} MB (target < 150 MB); on PGlite: ${pcc.rssMb.toFixed(0)} MB`);
     const drift = ccBig.rps / ccEmpty.rps - 1;
     console.log(`client_credentials with ${(n / 1e6).toFixed(1)}M tokens stored: ${(drift * 100).toFixed(1)} % against the empty table (target within ±10 %)`);

@@ -6,9 +6,10 @@ import formbody from '@fastify/formbody';
 import view from '@fastify/view';
 import { Eta } from 'eta';
 import pino, { type Logger } from 'pino';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from './deps.js';
 import { clientErrorHandler, installErrorHandlers } from './http/errors.js';
+import { installAccessLog } from './http/access-log.js';
 import { installApiCors } from './http/cors.js';
 import { installMultipart } from './http/multipart.js';
 import { installRateLimits } from './http/rate-limits.js';
@@ -44,14 +45,15 @@ export const REDACTED = [
   '*.refresh_token',
 ];
 
-/** The process's logger: pino with every secret-bearing field redacted. */
-export function createLogger(level: string): Logger {
-  return pino({
+/** The process's logger: pino with every secret-bearing field redacted, to `destination` (stdout by default). */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     redact: { paths: REDACTED, censor: '[redacted]' },
     // log the path only: a query string may carry a code or a secret
     serializers: { req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }) },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** On every answer: never framed, never sends a Referer onward, never content-sniffed. */
@@ -78,6 +80,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     // the same pino instance as the services', so audit lines and request lines go to one place
     loggerInstance: deps.log as FastifyBaseLogger,
     childLoggerFactory: requestLogger,
+    // one access line per request instead of Fastify's two (http/access-log.ts)
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: trustedProxies(deps.config.trustProxy),
     bodyLimit: 64 * 1024,
     requestIdHeader: false,
@@ -93,6 +97,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
   installErrorHandlers(app);
+  installAccessLog(app, deps);
   await installRateLimits(app, deps);
 
   // Form bodies: repeated keys become lists. rawParams refuses more than 100 parameters; parsing

@@ -2,6 +2,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { startMetricsServer } from './http/metrics-server.js';
+import { clusterScrape } from './metrics.js';
 
 /** The environment variable that tells a worker its slot; slot 0 is the one that runs housekeeping. */
 export const WORKER_SLOT = 'DOORMAN_WORKER_SLOT';
@@ -26,7 +28,7 @@ export function runsHousekeeping(env: Record<string, string | undefined> = proce
  * A worker that dies before it ever listened (a bad database URL, say) stops the whole server
  * instead: a replacement would only fail the same way, forever.
  */
-export function runPrimary(count: number, log: Logger): void {
+export function runPrimary(count: number, log: Logger, metrics: Pick<Config, 'metrics'>['metrics']): void {
   const slots = new Map<Worker, number>();
   const listened = new Set<Worker>();
   let stopping = false;
@@ -72,4 +74,14 @@ export function runPrimary(count: number, log: Logger): void {
 
   log.info({ workers: count }, `Doorman starting ${count} workers`);
   for (let slot = 0; slot < count; slot++) fork(slot);
+  // The primary answers /metrics with every worker's counts summed; the workers serve none.
+  if (metrics.port !== undefined) {
+    startMetricsServer(metrics.host, metrics.port, clusterScrape()).then(
+      (server) => process.once('exit', () => server.close()),
+      (err: unknown) => {
+        log.error({ err }, 'the metrics listener could not start; stopping');
+        void stop('metrics listener failure', 1);
+      },
+    );
+  }
 }

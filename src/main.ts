@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import pino from 'pino';
 import { buildApp, createLogger } from './app.js';
 import { runPrimary, runsHousekeeping, workerCount } from './cluster.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -7,6 +8,8 @@ import { migrate } from './db/migrate.js';
 import { DataDirInUseError, describeStartFailure, settling } from './db/database.js';
 import { startHousekeeping } from './oauth/housekeeping.js';
 import { ScopeCatalog } from './oauth/scopes.js';
+import { startMetricsServer } from './http/metrics-server.js';
+import { Metrics, shareWithCluster } from './metrics.js';
 
 /** Starts Doorman: settings, database, migrations, then the HTTP server; stops cleanly on a signal. */
 async function main(): Promise<void> {
@@ -20,13 +23,23 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger(config.logLevel);
+  // Lines are buffered and written off the request path; whatever is buffered is written out as
+  // the process exits, however it exits.
+  const destination = pino.destination({ sync: false });
+  process.on('exit', () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // nothing buffered, or stdout already gone
+    }
+  });
+  const log = createLogger(config.logLevel, destination);
   if (!config.databaseUrl && typeof config.workers === 'number' && config.workers > 1) {
     process.stderr.write(`doorman: WORKERS=${config.workers} needs DATABASE_URL: the embedded PGlite serves one process only\n`);
     process.exit(2);
   }
   const workers = workerCount(config);
-  if (workers > 1 && cluster.isPrimary) return runPrimary(workers, log);
+  if (workers > 1 && cluster.isPrimary) return runPrimary(workers, log, config.metrics);
 
   let db;
   try {
@@ -39,9 +52,13 @@ async function main(): Promise<void> {
     throw err;
   }
   await migrate(db);
-  const deps = { db, config, log, clock: () => new Date(), scopes: new ScopeCatalog(config.extraScopes) };
+  const metrics = new Metrics({ db });
+  const deps = { db, config, log, metrics, clock: () => new Date(), scopes: new ScopeCatalog(config.extraScopes) };
   const app = await buildApp(deps);
-  // of several workers, one prunes (the lock would keep others from doubling the work anyway)
+  // In a cluster the primary serves every worker's metrics together (cluster.ts); alone, this process does.
+  if (cluster.isWorker) shareWithCluster(metrics);
+  const metricsServer =
+    !cluster.isWorker && config.metrics.port !== undefined ? await startMetricsServer(config.metrics.host, config.metrics.port, () => metrics.scrape()) : undefined;
   const housekeeping = runsHousekeeping() ? startHousekeeping(deps) : { stop: async () => {} };
 
   let stopping = false;
@@ -57,6 +74,7 @@ async function main(): Promise<void> {
     const closeIdle = setInterval(() => app.server.closeIdleConnections(), 100);
     await app.close(); // stops accepting, waits for in-flight requests
     clearInterval(closeIdle);
+    metricsServer?.close();
     // Requests whose clients hung up are not waited for above, and may still be between two
     // statements; a few hundred ms without any covers that (a sign-in's password hash included).
     await db.settled(300, 5000);

@@ -17,6 +17,7 @@ import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { Deps } from '../src/deps.js';
+import { Metrics } from '../src/metrics.js';
 import { ScopeCatalog } from '../src/oauth/scopes.js';
 import { authorize, exchangeCode, makeUser, registerApp, signIn, TestClock } from './support/app.js';
 import { testDatabase, type TestDatabase } from './support/database.js';
@@ -78,7 +79,7 @@ before(async () => {
   database = await testDatabase();
   const port = await freePort();
   const config = loadConfig({ ISSUER: `http://127.0.0.1:${port}`, RATE_LIMIT: 'off', LOG_LEVEL: 'silent', INSTANCE_TITLE: 'Doorman under test' });
-  deps = { db: database.db, config, clock: new TestClock().now, scopes: new ScopeCatalog(config.extraScopes), log: pino({ level: 'silent' }) };
+  deps = { db: database.db, config, clock: new TestClock().now, scopes: new ScopeCatalog(config.extraScopes), log: pino({ level: 'silent' }), metrics: new Metrics({ db: database.db, processMetrics: false }) };
   server = await buildApp(deps);
   await server.listen({ port, host: '127.0.0.1' });
   issuer = config.issuer;

@@ -11,6 +11,15 @@ export interface Database extends Queryable {
   /** Runs fn inside BEGIN … COMMIT; any throw rolls back. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** Connections and failed statements so far, for the metrics; undefined without a pool. */
+  stats?(): DatabaseStats;
+}
+
+export interface DatabaseStats {
+  total: number;
+  idle: number;
+  waiting: number;
+  errors: number;
 }
 
 /** A database that can tell when it has gone quiet: what a graceful stop waits for before closing it. */
@@ -42,6 +51,7 @@ export function settling(db: Database): SettlingDatabase {
     exec: (sql) => track(() => db.exec(sql)),
     transaction: (fn) => track(() => db.transaction(fn)),
     close: () => db.close(),
+    ...(db.stats ? { stats: () => db.stats!() } : {}),
     settled: async (quietMs, deadlineMs) => {
       const deadline = Date.now() + deadlineMs;
       while (Date.now() < deadline && (running > 0 || Date.now() - lastEnded < quietMs)) await new Promise((r) => setTimeout(r, 20));

@@ -72,10 +72,12 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
   // An idle client that loses its server emits here; without a listener the process would die.
   pool.on('error', () => {});
 
+  let errors = 0;
   const run = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
     } catch (err) {
+      errors++;
       throw isConnectionError(err) ? new DatabaseUnavailableError(err) : err;
     }
   };
@@ -116,5 +118,6 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
         }
       }),
     close: () => pool.end(),
+    stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, errors }),
   };
 }

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Deps } from '../deps.js';
 import { OAuthError } from '../errors.js';
 import { isRegisteredClient } from '../oauth/clients.js';
-import { countRequest } from '../store/rate-limits.js';
+import { RateLimitCounter, type Counted } from '../store/rate-limit-counter.js';
 import { clientCredentials } from './client-auth.js';
 
 const MINUTE = 60_000;
@@ -23,21 +23,48 @@ const address = (request: FastifyRequest) => normalizeIP(request.ip);
  * request neither escapes the limit nor writes a counter each. Long ids are hashed so that junk
  * cannot make long keys.
  */
-const clientAndAddress = (deps: Pick<Deps, 'db'>) => async (request: FastifyRequest): Promise<string> => {
-  let clientId = '';
-  try {
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const sent = Array.isArray(body.client_id) ? body.client_id[0] : body.client_id;
-    const credentials = clientCredentials(request, { client_id: typeof sent === 'string' ? sent : undefined });
-    clientId = credentials.basic?.clientId ?? credentials.body.clientId ?? '';
-  } catch {
-    // a malformed Basic header or body: the endpoint itself answers 400; count it under no client
-  }
-  // the database unreachable: count under the address; the endpoint itself answers 503
-  if (clientId && !(await isRegisteredClient(deps, clientId).catch(() => false))) clientId = '';
-  if (clientId.length > 64) clientId = createHash('sha256').update(clientId).digest('base64url');
-  return `${clientId}|${address(request)}`;
-};
+function clientAndAddress(deps: Pick<Deps, 'db' | 'clock'>): (request: FastifyRequest) => Promise<string> {
+  const known = knownClients(deps);
+  return async (request) => {
+    let clientId = '';
+    try {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const sent = Array.isArray(body.client_id) ? body.client_id[0] : body.client_id;
+      const credentials = clientCredentials(request, { client_id: typeof sent === 'string' ? sent : undefined });
+      clientId = credentials.basic?.clientId ?? credentials.body.clientId ?? '';
+    } catch {
+      // a malformed Basic header or body: the endpoint itself answers 400; count it under no client
+    }
+    if (clientId && !(await known(clientId))) clientId = '';
+    if (clientId.length > 64) clientId = createHash('sha256').update(clientId).digest('base64url');
+    return `${clientId}|${address(request)}`;
+  };
+}
+
+/** How long a client id found registered is taken as such without asking the database again. */
+const KNOWN_CLIENT_MS = 60_000;
+const KNOWN_CLIENTS_MAX = 10_000;
+
+/**
+ * Whether a client id is registered, remembered for a minute when it is: a known client's requests
+ * then cost no extra statement for their key. Only the choice of counter rests on it (a client
+ * deleted within the minute is still counted under its id), never authentication. Unknown ids are
+ * not remembered, so junk cannot fill the map; a full map starts over.
+ */
+function knownClients(deps: Pick<Deps, 'db' | 'clock'>): (clientId: string) => Promise<boolean> {
+  const until = new Map<string, number>();
+  return async (clientId) => {
+    const now = deps.clock().getTime();
+    if ((until.get(clientId) ?? 0) > now) return true;
+    // the database unreachable: count under the address; the endpoint itself answers 503
+    const registered = await isRegisteredClient(deps, clientId).catch(() => false);
+    if (registered) {
+      if (until.size >= KNOWN_CLIENTS_MAX) until.clear();
+      until.set(clientId, now + KNOWN_CLIENT_MS);
+    }
+    return registered;
+  };
+}
 
 /**
  * The limited routes (SPEC §1 and §3). Token endpoints count after the body is parsed, since the
@@ -48,7 +75,7 @@ const clientAndAddress = (deps: Pick<Deps, 'db'>) => async (request: FastifyRequ
  */
 export const LIMITED_ROUTES = ['POST /oauth/token', 'POST /oauth/revoke', 'POST /oauth/introspect', 'POST /api/v1/apps', 'POST /auth/sign_in'] as const;
 
-function limitsOf(deps: Pick<Deps, 'db'>, config: Deps['config']['rateLimit']): Record<(typeof LIMITED_ROUTES)[number], RateLimitOptions> {
+function limitsOf(deps: Pick<Deps, 'db' | 'clock'>, config: Deps['config']['rateLimit']): Record<(typeof LIMITED_ROUTES)[number], RateLimitOptions> {
   const token: RateLimitOptions = { max: config.token, timeWindow: MINUTE, hook: 'preValidation', keyGenerator: clientAndAddress(deps) };
   return {
     'POST /oauth/token': token,
@@ -61,27 +88,24 @@ function limitsOf(deps: Pick<Deps, 'db'>, config: Deps['config']['rateLimit']): 
 
 /**
  * A store over the `rate_limits` table, so that every process on one database (Postgres, or PGlite
- * in one process) counts together. Built per app so it counts with the app's database and clock.
+ * in one process) counts together; counts are kept in memory and added to the table in batches
+ * (store/rate-limit-counter.ts). Built per app so it counts with the app's database and clock.
  */
-function databaseStore(deps: Pick<Deps, 'db' | 'clock' | 'log'>) {
+function databaseStore(counter: RateLimitCounter, clock: () => Date) {
   return class DatabaseRateLimitStore implements FastifyRateLimitStore {
     constructor(
       _options: unknown,
       private readonly prefix = '',
     ) {}
 
-    incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number): void {
-      const now = deps.clock();
-      countRequest(deps.db, this.prefix + key, now, timeWindow).then(
-        ({ count, windowStart }) => {
-          const left = windowStart.getTime() + timeWindow - now.getTime();
-          callback(null, { current: count, ttl: Math.min(Math.max(left, 0), timeWindow) });
-        },
-        (err: unknown) => {
-          deps.log.warn({ err }, 'rate-limit store failed; request let through');
-          callback(err instanceof Error ? err : new Error(String(err)));
-        },
-      );
+    incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number, max: number): void {
+      const answer = ({ current, windowStart }: Counted) => {
+        const left = windowStart + timeWindow - clock().getTime();
+        callback(null, { current, ttl: Math.min(Math.max(left, 0), timeWindow) });
+      };
+      const counted = counter.count(this.prefix + key, timeWindow, max);
+      if ('then' in counted) void counted.then(answer);
+      else answer(counted);
     }
 
     // The plugin hands over the route's merged limit options, with the route itself as routeInfo.
@@ -121,10 +145,16 @@ export async function installRateLimits(app: FastifyInstance, deps: Deps): Promi
     await redis.connect().catch(() => {}); // logged above; ioredis keeps reconnecting
     app.addHook('onClose', async () => void redis!.disconnect());
   }
+  let counter: RateLimitCounter | undefined;
+  if (!redis) {
+    counter = new RateLimitCounter(deps.db, deps.clock, (err) => deps.log.warn({ err }, 'rate-limit store failed; counted in this process only'));
+    app.addHook('onClose', async () => counter!.close());
+  }
   await app.register(rateLimit, {
     global: false,
     skipOnError: true,
     errorResponseBuilder: tooManyRequests,
-    ...(redis ? { redis, nameSpace: `doorman:${config.issuer}:rate-limit:` } : { store: databaseStore(deps) }),
+    onExceeded: (request) => deps.metrics.rateLimitRefusals.inc({ route: request.routeOptions.url ?? 'unmatched' }),
+    ...(redis ? { redis, nameSpace: `doorman:${config.issuer}:rate-limit:` } : { store: databaseStore(counter!, deps.clock) }),
   });
 }

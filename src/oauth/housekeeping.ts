@@ -68,7 +68,11 @@ export function startHousekeeping(deps: Deps, everyMs = 3600_000, firstAfterMs =
   let running: Promise<void> | undefined;
   const run = () => {
     running ??= prune(deps)
-      .then((counts) => void (counts && deps.log.info({ pruned: counts }, 'housekeeping')))
+      .then((counts) => {
+        if (!counts) return;
+        for (const [kind, deleted] of Object.entries(counts)) deps.metrics.housekeepingDeletions.inc({ kind }, deleted);
+        deps.log.info({ pruned: counts }, 'housekeeping');
+      })
       .catch((err) => deps.log.warn({ err }, 'housekeeping failed; will retry'))
       .finally(() => (running = undefined));
   };

@@ -29,3 +29,24 @@ export async function deleteRateLimitWindowsBefore(q: Queryable, before: Date, l
   );
   return rows.length;
 }
+
+export interface CountedWindow extends RateLimitWindow {
+  key: string;
+}
+
+/**
+ * Adds each key's `counts` in one statement, as countRequest does one at a time. Keys go in sorted
+ * order, so that two processes flushing overlapping batches lock rows in the same order (no deadlock).
+ */
+export async function countRequests(q: Queryable, counts: ReadonlyMap<string, number>, now: Date, windowMs: number): Promise<CountedWindow[]> {
+  const keys = [...counts.keys()].sort();
+  return q.query<CountedWindow>(
+    `INSERT INTO rate_limits AS r (key, window_start, count)
+     SELECT k, $3::timestamptz, n FROM unnest($1::text[], $2::int[]) AS t(k, n) ORDER BY k
+     ON CONFLICT (key) DO UPDATE SET
+       count = CASE WHEN r.window_start <= $4 THEN excluded.count ELSE r.count + excluded.count END,
+       window_start = CASE WHEN r.window_start <= $4 THEN excluded.window_start ELSE r.window_start END
+     RETURNING key, count, window_start AS "windowStart"`,
+    [keys, keys.map((k) => counts.get(k)!), now, new Date(now.getTime() - windowMs)],
+  );
+}

@@ -42,10 +42,12 @@ export async function signInRoutes(app: FastifyInstance, { deps }: { deps: Deps 
       return reply.redirect(returnTo ?? '/oauth/authorized_applications', 303);
     } catch (err) {
       if (err instanceof SignInFailed) {
+        deps.metrics.signInFailures.inc({ reason: 'invalid' });
         reply.code(401);
         return showForm(reply, returnTo, { error: 'Invalid username or password.', username: params.username ?? '' });
       }
       if (err instanceof SignInThrottled) {
+        deps.metrics.signInFailures.inc({ reason: 'throttled' });
         reply.code(429).header('Retry-After', String(err.retryAfterSeconds));
         return showForm(reply, returnTo, { error: 'Too many failed attempts. Wait a few minutes and try again.', username: params.username ?? '' });
       }

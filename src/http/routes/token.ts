@@ -39,9 +39,15 @@ export async function tokenRoutes(app: FastifyInstance, { deps }: { deps: Deps }
       throw new OAuthError('unsupported_grant_type', describe.unsupported_grant_type, 400);
     }
     // the hot grants check the client in the same statement that issues the token
-    if (params.grant_type === 'client_credentials') return clientCredentialsGrantFor(deps, clientCredentials(request, params), params, request.ip);
-    if (params.grant_type === 'authorization_code') return authorizationCodeGrantFor(deps, clientCredentials(request, params), params, request.ip);
-    return refreshTokenGrant(deps, await authenticate(request, params), params, request.ip);
+    const grant = params.grant_type;
+    const issued =
+      grant === 'client_credentials'
+        ? await clientCredentialsGrantFor(deps, clientCredentials(request, params), params, request.ip)
+        : grant === 'authorization_code'
+          ? await authorizationCodeGrantFor(deps, clientCredentials(request, params), params, request.ip)
+          : await refreshTokenGrant(deps, await authenticate(request, params), params, request.ip);
+    deps.metrics.tokensIssued.inc({ grant });
+    return issued;
   });
 
   app.post('/oauth/revoke', async (request) => {
@@ -62,6 +68,14 @@ export async function tokenRoutes(app: FastifyInstance, { deps }: { deps: Deps }
 
   app.post('/oauth/introspect', async (request) => {
     const params = oauthParams(request, introspectShape);
-    return introspectFor(deps, clientCredentials(request, params), params.token);
+    let answer;
+    try {
+      answer = await introspectFor(deps, clientCredentials(request, params), params.token);
+    } catch (err) {
+      deps.metrics.introspections.inc({ result: 'refused' });
+      throw err;
+    }
+    deps.metrics.introspections.inc({ result: answer.active ? 'active' : 'inactive' });
+    return answer;
   });
 }

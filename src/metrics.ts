@@ -1,0 +1,109 @@
+import { AggregatorRegistry, Counter, Histogram, Registry, collectDefaultMetrics, Gauge } from 'prom-client';
+import type { Database } from './db/database.js';
+
+/**
+ * The process's Prometheus metrics, on a registry of its own (never prom-client's global one, so
+ * that two apps in one test process count apart). Each event is counted by the layer that knows it.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'doorman_http_requests_total',
+    help: 'HTTP requests answered, by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly requestSeconds = new Histogram({
+    name: 'doorman_http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by route',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly tokensIssued = new Counter({
+    name: 'doorman_tokens_issued_total',
+    help: 'Access tokens issued, by grant type',
+    labelNames: ['grant'] as const,
+    registers: [this.registry],
+  });
+  readonly introspections = new Counter({
+    name: 'doorman_introspections_total',
+    help: 'Introspection answers, by result (active, inactive, refused)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly signInFailures = new Counter({
+    name: 'doorman_sign_in_failures_total',
+    help: 'Sign-ins refused, by reason (invalid, throttled)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly rateLimitRefusals = new Counter({
+    name: 'doorman_rate_limit_refusals_total',
+    help: 'Requests refused by a rate limit, by route',
+    labelNames: ['route'] as const,
+    registers: [this.registry],
+  });
+  readonly housekeepingDeletions = new Counter({
+    name: 'doorman_housekeeping_deletions_total',
+    help: 'Rows deleted by housekeeping, by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { db?: Pick<Database, 'stats'>; processMetrics?: boolean } = {}) {
+    const { db } = options;
+    if (db?.stats) {
+      const stats = db.stats.bind(db);
+      const pool = new Gauge({
+        name: 'doorman_db_pool_connections',
+        help: 'Database pool connections, by state (total, idle, waiting: requests waiting for one)',
+        labelNames: ['state'] as const,
+        registers: [this.registry],
+        collect() {
+          const s = stats!();
+          this.set({ state: 'total' }, s.total);
+          this.set({ state: 'idle' }, s.idle);
+          this.set({ state: 'waiting' }, s.waiting);
+        },
+      });
+      void pool;
+      // A counter read from the database's own tally: the value only ever grows.
+      new Counter({
+        name: 'doorman_db_errors_total',
+        help: 'Database statements that failed',
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.inc(stats!().errors);
+        },
+      });
+    }
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The metrics in Prometheus's text format, with their content type. */
+  async scrape(): Promise<Scrape> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+/**
+ * In a cluster worker: lets the primary collect this process's metrics over the cluster's IPC
+ * channel (prom-client's AggregatorRegistry). The worker then serves no metrics of its own.
+ */
+export function shareWithCluster(metrics: Metrics): void {
+  new AggregatorRegistry(); // adds the worker's listener for the primary's requests
+  AggregatorRegistry.setRegistries([metrics.registry]);
+}
+
+/** In the cluster's primary: every worker's metrics, summed (a worker's process metrics kept apart). */
+export function clusterScrape(): () => Promise<Scrape> {
+  const aggregator = new AggregatorRegistry();
+  return async () => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() });
+}
+
+export interface Scrape {
+  contentType: string;
+  body: string;
+}
