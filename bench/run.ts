@@ -397,6 +397,11 @@ async function main(): Promise<void> {
       { name: 'introspect, LOG_LEVEL=warn RATE_LIMIT=off', ...doorman, load: introLoad },
       { name: 'introspect, defaults (info, limits on)', ...doormanDefaults, load: introLoad },
     ])) as [Figure, Figure, Figure, Figure];
+    // Every core: WORKERS=2 against one process (the tuned configuration), side by side.
+    const [ccOne, ccTwo] = (await measureSideBySide([
+      { name: 'client_credentials, WORKERS=1', ...doorman, load: ccLoad },
+      { name: 'client_credentials, WORKERS=2', ...doorman, env: { ...doorman.env, WORKERS: '2' }, load: ccLoad },
+    ])) as [Figure, Figure];
     header();
     line(A);
     line(B, A);
@@ -413,6 +418,8 @@ async function main(): Promise<void> {
     line(ccDefaults, ccTuned, 0.85);
     line(introTuned);
     line(introDefaults, introTuned, 0.85);
+    line(ccOne);
+    line(ccTwo, ccOne);
 
     // Growth with table size: the same load on two more databases, one empty and one with
     // STORED_TOKENS token rows, side by side, so that what differs is the size of the table.

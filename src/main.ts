@@ -9,7 +9,7 @@ import { DataDirInUseError, describeStartFailure, settling } from './db/database
 import { startHousekeeping } from './oauth/housekeeping.js';
 import { ScopeCatalog } from './oauth/scopes.js';
 import { startMetricsServer } from './http/metrics-server.js';
-import { Metrics, shareWithCluster } from './metrics.js';
+import { answerClusterScrapes, Metrics, shareWithCluster } from './metrics.js';
 
 /** Starts Doorman: settings, database, migrations, then the HTTP server; stops cleanly on a signal. */
 async function main(): Promise<void> {
@@ -41,6 +41,7 @@ async function main(): Promise<void> {
   const workers = workerCount(config);
   if (workers > 1 && cluster.isPrimary) return runPrimary(workers, log, config.metrics);
 
+  if (cluster.isWorker) answerClusterScrapes();
   let db;
   try {
     db = settling(await openDatabase(config, { owner: true }));

@@ -89,11 +89,17 @@ export class Metrics {
 }
 
 /**
- * In a cluster worker: lets the primary collect this process's metrics over the cluster's IPC
- * channel (prom-client's AggregatorRegistry). The worker then serves no metrics of its own.
+ * In a cluster worker, at its start: answers the primary's requests for metrics over the cluster's
+ * IPC channel (prom-client's AggregatorRegistry), with nothing until shareWithCluster, so a scrape
+ * while a worker is still starting does not wait for it and fail. The worker serves no metrics itself.
  */
-export function shareWithCluster(metrics: Metrics): void {
+export function answerClusterScrapes(): void {
   new AggregatorRegistry(); // adds the worker's listener for the primary's requests
+  AggregatorRegistry.setRegistries([]);
+}
+
+/** In a cluster worker, once its metrics exist: the primary's scrapes get them from now on. */
+export function shareWithCluster(metrics: Metrics): void {
   AggregatorRegistry.setRegistries([metrics.registry]);
 }
 

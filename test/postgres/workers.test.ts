@@ -37,7 +37,7 @@ function workersOf(p: DoormanProcess | undefined): number[] {
 function answeringPids(p: DoormanProcess, from: number): Set<number> {
   const pids = new Set<number>();
   for (const line of p.output().slice(from).split('\n')) {
-    if (!line.includes('"res"')) continue;
+    if (!line.includes('"msg":"request completed"')) continue;
     const pid = (JSON.parse(line) as { pid?: number }).pid;
     if (pid) pids.add(pid);
   }
