@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, sleep } from './process.js';
+import { captureOutput, freePort, sleep } from './process.js';
 import { connect } from 'node:net';
 
 export const PGBOUNCER = '/usr/sbin/pgbouncer';
@@ -47,19 +47,13 @@ export async function startPgBouncer(server: string): Promise<Pooler> {
     ].join('\n'),
   );
   const child = spawn(PGBOUNCER, [join(dir, 'pgbouncer.ini')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  const keep = (chunk: Buffer) => {
-    text += chunk.toString();
-    if (text.length > 200_000) text = text.slice(-100_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  const output = captureOutput(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   for (let i = 0; !(await accepts(port)); i++) {
     if (child.exitCode !== null || i > 100) {
       child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
-      throw new Error(`PgBouncer did not start:\n${text}`);
+      throw new Error(`PgBouncer did not start:\n${output()}`);
     }
     await sleep(100);
   }
@@ -70,7 +64,7 @@ export async function startPgBouncer(server: string): Promise<Pooler> {
       u.port = String(port);
       return u.href;
     },
-    output: () => text,
+    output,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

@@ -30,6 +30,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** What a child process writes to stdout and stderr, its last 100-200 KB, as it comes. */
+export function captureOutput(child: ChildProcess): () => string {
+  let text = '';
+  const keep = (chunk: Buffer) => {
+    text += chunk.toString();
+    if (text.length > 200_000) text = text.slice(-100_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return () => text;
+}
+
 /** Starts a process with the given settings and waits until /health answers 200 (or it exits). */
 export async function startDoorman(env: Record<string, string>, timeoutMs = 30_000): Promise<DoormanProcess> {
   const port = Number(env.PORT) || (await freePort());
@@ -48,13 +60,7 @@ export async function startDoorman(env: Record<string, string>, timeoutMs = 30_0
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let text = '';
-  const keep = (chunk: Buffer) => {
-    text += chunk.toString();
-    if (text.length > 200_000) text = text.slice(-100_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  const output = captureOutput(child);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -63,10 +69,10 @@ export async function startDoorman(env: Record<string, string>, timeoutMs = 30_0
 
   const started = Date.now();
   for (;;) {
-    if (gone) throw new Error(`Doorman exited before answering:\n${text}`);
+    if (gone) throw new Error(`Doorman exited before answering:\n${output()}`);
     if (Date.now() - started > timeoutMs) {
       child.kill('SIGKILL');
-      throw new Error(`Doorman did not answer /health within ${timeoutMs} ms:\n${text}`);
+      throw new Error(`Doorman did not answer /health within ${timeoutMs} ms:\n${output()}`);
     }
     const ok = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
     if (ok) break;
@@ -77,7 +83,7 @@ export async function startDoorman(env: Record<string, string>, timeoutMs = 30_0
     port,
     child,
     exited,
-    output: () => text,
+    output,
     stop: async (signal = 'SIGTERM') => {
       if (!gone) child.kill(signal);
       return exited;
