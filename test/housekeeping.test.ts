@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { Queryable } from '../src/db/database.js';
 import type { Deps } from '../src/deps.js';
 import { prune, startHousekeeping, type PruneCounts } from '../src/oauth/housekeeping.js';
-import { countRequest } from '../src/store/rate-limits.js';
+import { countRequests } from '../src/store/rate-limits.js';
 import { authorize, exchangeCode, makeUser, registerApp, signIn, testApp, type RegisteredApp, type TestContext } from './support/app.js';
 
 const DAY = 24 * 3600;
@@ -51,7 +51,7 @@ test('prune deletes what is dead past its age and keeps everything live', async 
     assert.equal((await exchangeCode(ctx.app, used, await authorize(ctx.app, used, firstJar))).statusCode, 200);
     await revoke(ctx, used, await appToken(ctx, used));
     const dayZeroToken = await appToken(ctx, used);
-    await countRequest(ctx.deps.db, 'POST /oauth/token x|127.0.0.1', ctx.clock.now(), 60_000);
+    await countRequests(ctx.deps.db, new Map([['POST /oauth/token x|127.0.0.1', 1]]), ctx.clock.now(), 60_000);
     const dayZero = await rows(ctx);
     assert.deepEqual(dayZero, { codes: 2, tokens: 3, sessions: 1, applications: 2, auditEvents: dayZero.auditEvents, rateLimits: 1 });
 
@@ -65,7 +65,7 @@ test('prune deletes what is dead past its age and keeps everything live', async 
     const dayTwoToken = await appToken(ctx, used);
     const revokedToday = await appToken(ctx, used);
     await revoke(ctx, used, revokedToday);
-    await countRequest(ctx.deps.db, 'POST /oauth/token y|127.0.0.1', ctx.clock.now(), 60_000);
+    await countRequests(ctx.deps.db, new Map([['POST /oauth/token y|127.0.0.1', 1]]), ctx.clock.now(), 60_000);
     assert.deepEqual(await prune(ctx.deps), { ...nothing, codes: 2, tokens: 3, rateLimits: 1 });
     assert.ok(await live(ctx, dayTwoToken));
     assert.ok(await signedIn(ctx, firstJar), 'a 14-day session is still live on day 2');
@@ -138,7 +138,7 @@ test('prune deletes in batches, one transaction per batch', async () => {
 test('startHousekeeping prunes on its own and stop() waits for a round in flight', async () => {
   const ctx = await testApp();
   try {
-    await countRequest(ctx.deps.db, 'old window', new Date(ctx.clock.now().getTime() - 2 * 3600_000), 60_000);
+    await countRequests(ctx.deps.db, new Map([['old window', 1]]), new Date(ctx.clock.now().getTime() - 2 * 3600_000), 60_000);
     let report: (entry: unknown) => void;
     const logged = new Promise((resolve) => (report = resolve));
     const log = { info: (entry: unknown) => report(entry), warn: (entry: unknown) => report(entry) } as unknown as Deps['log'];

@@ -5,22 +5,6 @@ export interface RateLimitWindow {
   windowStart: Date;
 }
 
-/**
- * Counts one request for `key` in one statement, so processes sharing the database count together:
- * a key whose window is over (or that has none) starts a new window at `now` with count 1.
- */
-export async function countRequest(q: Queryable, key: string, now: Date, windowMs: number): Promise<RateLimitWindow> {
-  const [row] = await q.query<RateLimitWindow>(
-    `INSERT INTO rate_limits AS r (key, window_start, count) VALUES ($1, $2, 1)
-     ON CONFLICT (key) DO UPDATE SET
-       count = CASE WHEN r.window_start <= $3 THEN 1 ELSE r.count + 1 END,
-       window_start = CASE WHEN r.window_start <= $3 THEN $2 ELSE r.window_start END
-     RETURNING count, window_start AS "windowStart"`,
-    [key, now, new Date(now.getTime() - windowMs)],
-  );
-  return row!;
-}
-
 /** Deletes up to `limit` windows that started before `before`. */
 export async function deleteRateLimitWindowsBefore(q: Queryable, before: Date, limit: number): Promise<number> {
   const rows = await q.query(
@@ -35,7 +19,8 @@ export interface CountedWindow extends RateLimitWindow {
 }
 
 /**
- * Adds each key's `counts` in one statement, as countRequest does one at a time. Keys go in sorted
+ * Adds each key's `counts` in one statement, so processes sharing the database count together: a
+ * key whose window is over (or that has none) starts a new window at `now`. Keys go in sorted
  * order, so that two processes flushing overlapping batches lock rows in the same order (no deadlock).
  */
 export async function countRequests(q: Queryable, counts: ReadonlyMap<string, number>, now: Date, windowMs: number): Promise<CountedWindow[]> {
