@@ -4,7 +4,8 @@
  * only ever at 127.0.0.1. Options: --duration S (default 10), --warmup S (default 3),
  * --connections N (default 50), --tokens N (rows in the large-table database, default 1,000,000),
  * --windows N (default 8, see measureSideBySide); the same as BENCH_DURATION, BENCH_WARMUP,
- * BENCH_CONNECTIONS, BENCH_TOKENS, BENCH_WINDOWS.
+ * BENCH_CONNECTIONS, BENCH_TOKENS, BENCH_WINDOWS. --only oidc runs only the group against
+ * node-oidc-provider (bench/oidc-provider.ts), a quick check of that group.
  * The servers run as JavaScript compiled by tsc into a temporary folder, as a deployment would run
  * them (tsx's loader thread alone holds tens of MB); BENCH_TSX=1 runs them under tsx instead.
  * BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) names the server on
@@ -41,8 +42,10 @@ const { values: args } = parseArgs({
     connections: { type: 'string' },
     tokens: { type: 'string' },
     windows: { type: 'string' },
+    only: { type: 'string' },
   },
 });
+if (args.only !== undefined && args.only !== 'oidc') throw new Error(`--only: the one group that runs alone is "oidc", not "${args.only}"`);
 const DURATION = Number(args.duration ?? process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(args.warmup ?? process.env.BENCH_WARMUP ?? 3);
 const CONNECTIONS = Number(args.connections ?? process.env.BENCH_CONNECTIONS ?? 50);
@@ -367,6 +370,32 @@ async function main(): Promise<void> {
       },
     };
 
+    // client_credentials against node-oidc-provider's on the same Postgres, with the same connections.
+    const oidcGroup = () =>
+      measureSideBySide([
+        { name: 'client_credentials, against oidc-provider', ...doorman, load: ccLoad },
+        {
+          name: 'node-oidc-provider client_credentials',
+          script: 'bench/oidc-provider.ts',
+          env: { DATABASE_URL: databaseUrl, BENCH_OIDC_CLIENT_ID: 'bench', BENCH_OIDC_CLIENT_SECRET: clientSecret },
+          databaseUrl,
+          load: { method: 'POST', path: '/token', body: form({ grant_type: 'client_credentials', client_id: 'bench', client_secret: clientSecret, scope: 'read' }) },
+        },
+      ]) as Promise<[Figure, Figure]>;
+    /** Its two lines; a comparator that refused requests would make the ratio meaningless, so that is said. */
+    const oidcLines = ([ours, theirs]: [Figure, Figure]) => {
+      line(theirs);
+      line(ours, theirs, 2);
+      if (theirs.non2xx + theirs.errors > 0) console.log(`  (node-oidc-provider failed ${theirs.non2xx + theirs.errors} requests: its rate is not comparable)`);
+    };
+    if (args.only === 'oidc') {
+      const figures = await oidcGroup();
+      header();
+      oidcLines(figures);
+      await db.close();
+      return;
+    }
+
     // Three groups: client_credentials with ceilings A and B; authorization_code with ceiling B again
     // (its codes are minted for the rate B had in the first); the checking paths with ceiling C.
     const [A, B, cc] = (await measureSideBySide([
@@ -402,6 +431,7 @@ async function main(): Promise<void> {
       { name: 'client_credentials, WORKERS=1', ...doorman, load: ccLoad },
       { name: 'client_credentials, WORKERS=2', ...doorman, env: { ...doorman.env, WORKERS: '2' }, load: ccLoad },
     ])) as [Figure, Figure];
+    const [ccOidc, oidc] = await oidcGroup();
     header();
     line(A);
     line(B, A);
@@ -420,6 +450,7 @@ async function main(): Promise<void> {
     line(introDefaults, introTuned, 0.85);
     line(ccOne);
     line(ccTwo, ccOne);
+    oidcLines([ccOidc, oidc]);
 
     // Growth with table size: the same load on two more databases, one empty and one with
     // STORED_TOKENS token rows, side by side, so that what differs is the size of the table.
@@ -461,7 +492,7 @@ async function main(): Promise<void> {
     line(pB, A);
     line(pcc, pB, 0.8);
 
-    const doormanPg = [cc, ac, intro, verify, ccTuned, ccDefaults, introTuned, introDefaults, ccEmpty, ccBig];
+    const doormanPg = [cc, ccOidc, ac, intro, verify, ccTuned, ccDefaults, introTuned, introDefaults, ccEmpty, ccBig];
     console.log(`peak RSS of the Doorman process on Postgres: ${Math.max(...doormanPg.map((f) => f.rssMb)).toFixed(0)} MB (target < 150 MB); on PGlite: ${pcc.rssMb.toFixed(0)} MB`);
     const drift = ccBig.rps / ccEmpty.rps - 1;
     console.log(`client_credentials with ${(n / 1e6).toFixed(1)}M tokens stored: ${(drift * 100).toFixed(1)} % against the empty table (target within ±10 %)`);
