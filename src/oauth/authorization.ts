@@ -8,7 +8,7 @@ import type { UserRow } from '../store/users.js';
 import { recordEvent } from '../audit/trail.js';
 import { isS256Challenge } from './pkce.js';
 import { isOob, matchesRegistered } from './redirect-uris.js';
-import { coversAll, DEFAULT_SCOPE, parseScopes } from './scopes.js';
+import { coversAll, DEFAULT_SCOPE, grantable, parseScopes } from './scopes.js';
 
 /** The authorize parameters as sent (each once, as a string). */
 export interface AuthorizeParams {
@@ -58,7 +58,7 @@ export async function checkAuthorizeRequest(deps: Pick<Deps, 'db' | 'scopes'>, p
   if (!params.response_type) return refuse(new OAuthError('invalid_request', descriptions.missing('response_type')));
   if (params.response_type !== 'code') return refuse(new OAuthError('unsupported_response_type', descriptions.unsupported_response_type));
   const scopes = parseScopes(params.scope || DEFAULT_SCOPE);
-  if (!scopes || scopes.length === 0 || !coversAll(app.scopes, scopes) || !scopes.every((s) => deps.scopes.isKnown(s))) {
+  if (!grantable(app.scopes, scopes, deps.scopes)) {
     return refuse(new OAuthError('invalid_scope', descriptions.invalid_scope));
   }
   if (params.code_challenge !== undefined || params.code_challenge_method !== undefined) {

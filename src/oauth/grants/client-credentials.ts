@@ -6,7 +6,7 @@ import type { ApplicationRow } from '../../store/applications.js';
 import { issueClientTokenToUsedApp } from '../../store/token-grants.js';
 import { mint, storeToken, type Minted, type TokenResponse } from '../access-tokens.js';
 import { findClient } from '../clients.js';
-import { coversAll, DEFAULT_SCOPE, parseScopes } from '../scopes.js';
+import { DEFAULT_SCOPE, grantable, parseScopes } from '../scopes.js';
 import { countPath, type Grant, type TokenRequest } from './grant.js';
 
 const GRANT = 'client_credentials';
@@ -60,7 +60,7 @@ const REFUSALS: Partial<Record<ClientCredentialsMiss, () => OAuthError>> = { bad
 /** The one place that says why the fast statement issued nothing: a bad client first, then bad scopes. */
 export function whyMissed(deps: Pick<Deps, 'scopes'>, app: ApplicationRow | undefined, scopes: string[] | undefined): ClientCredentialsMiss {
   if (!app) return 'bad_client';
-  if (!scopes || scopes.length === 0 || !coversAll(app.scopes, scopes) || !scopes.every((s) => deps.scopes.isKnown(s))) return 'bad_scope';
+  if (!grantable(app.scopes, scopes, deps.scopes)) return 'bad_scope';
   return scopes.every((s) => app.scopes.includes(s)) ? 'first_token' : 'scope_through_parent';
 }
 

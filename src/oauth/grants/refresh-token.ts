@@ -8,7 +8,7 @@ import type { ApplicationRow } from '../../store/applications.js';
 import { findTokenByRefreshHash, revokeFamily, revokeToken, spendRefreshToken } from '../../store/tokens.js';
 import { mint, storeToken, type TokenResponse } from '../access-tokens.js';
 import { authenticateClient } from '../clients.js';
-import { coversAll, parseScopes } from '../scopes.js';
+import { grantable, parseScopes } from '../scopes.js';
 import { countPath, type Grant, type TokenRequest } from './grant.js';
 
 /**
@@ -45,7 +45,7 @@ async function rotate(deps: Deps, app: ApplicationRow, { params, address }: Toke
     const old = await findTokenByRefreshHash(tx, refreshHash);
     if (!old || old.applicationId !== app.id || old.revokedAt || !old.refreshExpiresAt || old.refreshExpiresAt <= now) return 'invalid';
     const scopes = params.scope ? wanted : old.scopes;
-    if (!scopes || scopes.length === 0 || !coversAll(old.scopes, scopes) || !scopes.every((s) => deps.scopes.isKnown(s))) return 'scope';
+    if (!grantable(old.scopes, scopes, deps.scopes)) return 'scope';
 
     if (!old.refreshedAt) {
       const next = await storeToken(deps, tx, token, { app, userId: old.userId, scopes, familyId: old.familyId ?? old.id });
