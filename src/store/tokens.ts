@@ -1,3 +1,5 @@
+// The access_tokens table's statements. Those that touch other tables as well (the app a token
+// marks used, the code it redeems, its audit row, the client that asks) live in token-grants.ts.
 import type { Queryable } from '../db/database.js';
 
 export interface TokenRow {
