@@ -32,7 +32,8 @@ import { registerApplication } from '../src/oauth/applications.js';
 import { approve } from '../src/oauth/authorization.js';
 import { ScopeCatalog } from '../src/oauth/scopes.js';
 import { Metrics } from '../src/metrics.js';
-import { clientCredentialsGrant } from '../src/oauth/tokens.js';
+import { GRANTS } from '../src/oauth/grants/index.js';
+import { ownerCache } from '../src/oauth/token-owners.js';
 import { hashSecret } from '../src/secrets.js';
 
 const { values: args } = parseArgs({
@@ -250,7 +251,7 @@ function line(f: Figure, ceiling?: Figure, target?: number): void {
 
 function benchDeps(db: Database, env: Record<string, string>): Deps {
   const config = loadConfig({ ...env, LOG_LEVEL: 'silent', RATE_LIMIT: 'off' });
-  return { db, config, log: pino({ level: 'silent' }), metrics: new Metrics({ processMetrics: false }), clock: () => new Date(), scopes: new ScopeCatalog(config.extraScopes) };
+  return { db, config, log: pino({ level: 'silent' }), metrics: new Metrics({ processMetrics: false }), clock: () => new Date(), scopes: new ScopeCatalog(config.extraScopes), owners: ownerCache() };
 }
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
@@ -290,7 +291,7 @@ async function main(): Promise<void> {
     await migrate(db);
     const deps = benchDeps(db, { DATABASE_URL: databaseUrl });
     const { app, clientSecret } = await registerApplication(deps, { client_name: 'bench', redirect_uris: REDIRECT_URI, scopes: 'read write' });
-    const live = await clientCredentialsGrant(deps, app, { scope: 'read' });
+    const live = await GRANTS.client_credentials!.issue(deps, { client: { clientId: app.clientId, clientSecret }, params: { scope: 'read' }, address: null });
     const ccLoad: Load = { method: 'POST', path: '/oauth/token', body: form({ grant_type: 'client_credentials', client_id: app.clientId, client_secret: clientSecret, scope: 'read' }) };
     return { db, deps, app, clientSecret, live, ccLoad };
   };

@@ -1,23 +1,26 @@
 /**
- * The one error the services throw. `code` is the RFC 6749 error code (or Mastodon's message for
- * errors Mastodon answers as a bare `{"error": "..."}`); `description` becomes error_description.
+ * The one error the services throw. `code` is always an RFC-style error code (RFC 6749, 6750);
+ * `description` becomes error_description. Errors Mastodon answers as a bare `{"error": "<sentence>"}`
+ * carry that sentence as `sentence`, which is then the whole answer.
  */
 export class OAuthError extends Error {
   constructor(
     readonly code: string,
     readonly description: string | undefined,
     readonly status: number = 400,
+    readonly sentence?: string,
   ) {
-    super(description ?? code);
+    super(sentence ?? description ?? code);
   }
 
   toJSON(): Record<string, string> {
+    if (this.sentence !== undefined) return { error: this.sentence };
     return this.description === undefined ? { error: this.code } : { error: this.code, error_description: this.description };
   }
 }
 
 /** Wording from the seed (Mastodon's locale) where it gives one, RFC 6749's meaning elsewhere. */
-export const describe = {
+export const descriptions = {
   invalid_client:
     'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.',
   invalid_grant:
@@ -33,14 +36,16 @@ export const describe = {
   code_challenge_method: 'The code_challenge_method must be S256.',
 } as const;
 
-export const invalidClient = () => new OAuthError('invalid_client', describe.invalid_client, 401);
-export const invalidGrant = () => new OAuthError('invalid_grant', describe.invalid_grant, 400);
-export const invalidScope = () => new OAuthError('invalid_scope', describe.invalid_scope, 400);
+export const invalidClient = () => new OAuthError('invalid_client', descriptions.invalid_client, 401);
+export const invalidGrant = () => new OAuthError('invalid_grant', descriptions.invalid_grant, 400);
+export const invalidScope = () => new OAuthError('invalid_scope', descriptions.invalid_scope, 400);
 export const invalidRequest = (description: string) => new OAuthError('invalid_request', description, 400);
-export const missingParameter = (name: string) => invalidRequest(describe.missing(name));
+export const missingParameter = (name: string) => invalidRequest(descriptions.missing(name));
 
 /** Mastodon's bearer-token errors, answered as `{"error": "<sentence>"}`. */
-export const invalidToken = () => new OAuthError('The access token is invalid', undefined, 401);
-export const outsideScopes = () => new OAuthError('This action is outside the authorized scopes', undefined, 403);
-export const requiresUser = () => new OAuthError('This method requires an authenticated user', undefined, 422);
-export const validationFailed = (message: string) => new OAuthError(`Validation failed: ${message}`, undefined, 422);
+const sentence = (code: string, status: number, words: string) => new OAuthError(code, undefined, status, words);
+export const invalidToken = () => sentence('invalid_token', 401, 'The access token is invalid');
+export const outsideScopes = () => sentence('insufficient_scope', 403, 'This action is outside the authorized scopes');
+export const requiresUser = () => sentence('user_required', 422, 'This method requires an authenticated user');
+export const validationFailed = (message: string) => sentence('validation_failed', 422, `Validation failed: ${message}`);
+export const tooManyRequests = () => sentence('too_many_requests', 429, 'Too many requests');

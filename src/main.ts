@@ -8,6 +8,7 @@ import { migrate } from './db/migrate.js';
 import { DataDirInUseError, describeStartFailure, settling } from './db/database.js';
 import { startHousekeeping } from './oauth/housekeeping.js';
 import { ScopeCatalog } from './oauth/scopes.js';
+import { ownerCache } from './oauth/token-owners.js';
 import { startMetricsServer } from './http/metrics-server.js';
 import { answerClusterScrapes, Metrics, shareWithCluster } from './metrics.js';
 
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
   }
   await migrate(db);
   const metrics = new Metrics({ db });
-  const deps = { db, config, log, metrics, clock: () => new Date(), scopes: new ScopeCatalog(config.extraScopes) };
+  const deps = { db, config, log, metrics, clock: () => new Date(), scopes: new ScopeCatalog(config.extraScopes), owners: ownerCache() };
   const app = await buildApp(deps);
   // In a cluster the primary serves every worker's metrics together (cluster.ts); alone, this process does.
   if (cluster.isWorker) shareWithCluster(metrics);

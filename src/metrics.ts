@@ -26,6 +26,12 @@ export class Metrics {
     labelNames: ['grant'] as const,
     registers: [this.registry],
   });
+  readonly tokenPaths = new Counter({
+    name: 'doorman_token_path_total',
+    help: 'Token requests by grant, by the path that answered them (fast: one statement; fallback) and why the fast one did not',
+    labelNames: ['grant', 'path', 'reason'] as const,
+    registers: [this.registry],
+  });
   readonly introspections = new Counter({
     name: 'doorman_introspections_total',
     help: 'Introspection answers, by result (active, inactive, refused)',

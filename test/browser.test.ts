@@ -16,6 +16,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { Deps } from '../src/deps.js';
 import { ScopeCatalog } from '../src/oauth/scopes.js';
+import { ownerCache } from '../src/oauth/token-owners.js';
 import { Metrics } from '../src/metrics.js';
 import { makeUser, TestClock } from './support/app.js';
 import { testDatabase, type TestDatabase } from './support/database.js';
@@ -56,7 +57,7 @@ before(async () => {
   database = await testDatabase();
   const port = await freePort();
   const config = loadConfig({ ISSUER: `http://127.0.0.1:${port}`, RATE_LIMIT: 'off', LOG_LEVEL: 'silent' });
-  deps = { db: database.db, config, clock: new TestClock().now, scopes: new ScopeCatalog(config.extraScopes), log: pino({ level: 'silent' }), metrics: new Metrics({ processMetrics: false }) };
+  deps = { db: database.db, config, clock: new TestClock().now, scopes: new ScopeCatalog(config.extraScopes), owners: ownerCache(), log: pino({ level: 'silent' }), metrics: new Metrics({ processMetrics: false }) };
   server = await buildApp(deps);
   await server.listen({ port, host: '127.0.0.1' });
   issuer = config.issuer;

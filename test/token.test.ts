@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { describe as wording } from '../src/errors.js';
+import { descriptions as wording } from '../src/errors.js';
 import { authorize, exchangeCode, makeUser, pkcePair, registerApp, signIn, testApp, type RegisteredApp, type TestContext } from './support/app.js';
 import { basicAuth, formBody, multipartBody } from './support/bodies.js';
 

@@ -3,9 +3,9 @@ import { DEFAULT_AVATAR_PATH, DEFAULT_HEADER_PATH } from '../instance/default-im
 
 /** The account a user token belongs to, as verify_credentials needs it. */
 export interface AccountOwner {
-  userId: number;
+  id: number;
   username: string;
-  displayName: string;
+  displayName: string | null;
   createdAt: Date;
 }
 
@@ -29,10 +29,10 @@ export function credentialAccount(deps: Pick<Deps, 'config'>, owner: AccountOwne
   const avatar = `${issuer}${DEFAULT_AVATAR_PATH}`;
   const header = `${issuer}${DEFAULT_HEADER_PATH}`;
   return {
-    id: String(owner.userId),
+    id: String(owner.id),
     username: owner.username,
     acct: owner.username,
-    display_name: owner.displayName,
+    display_name: owner.displayName ?? '',
     locked: false,
     bot: false,
     discoverable: null,

@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.js';
 import { OAuthError } from '../errors.js';
-import { recordEvent } from '../oauth/audit.js';
+import { recordEvent } from '../audit/trail.js';
 import { hashSecret, randomToken } from '../secrets.js';
 import { deleteSession, findSessionUser, insertSession } from '../store/sessions.js';
 import { countSignInAttempt, uncountSignInAttempt } from '../store/sign-in-attempts.js';
@@ -11,15 +11,15 @@ import { DECOY_HASH, hashPassword, needsRehash, verifyPassword } from './passwor
 export const SESSION_LIFETIME_SECONDS = 14 * 24 * 3600;
 const THROTTLE_WINDOW_MS = 15 * 60 * 1000;
 
-export class SignInFailed extends Error {
+export class SignInFailed extends OAuthError {
   constructor() {
-    super('Invalid username or password.');
+    super('access_denied', 'Invalid username or password.', 401);
   }
 }
 
 export class SignInThrottled extends OAuthError {
   constructor(readonly retryAfterSeconds: number) {
-    super('Too many requests', undefined, 429);
+    super('too_many_requests', undefined, 429, 'Too many requests');
   }
 }
 

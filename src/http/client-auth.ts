@@ -1,38 +1,43 @@
 import type { FastifyRequest } from 'fastify';
+import { descriptions, invalidRequest } from '../errors.js';
 import type { ClientCredentials } from '../oauth/clients.js';
-import { invalidRequest } from '../errors.js';
+import { clientSecretBasic } from './client-auth/client-secret-basic.js';
+import { clientSecretPost } from './client-auth/client-secret-post.js';
+import type { ClientAuthParts, ClientBody } from './client-auth/method.js';
+
+/** The ways a client may authenticate; a new one is a file in client-auth/ and a line here. */
+export const CLIENT_AUTH_METHODS = [clientSecretBasic, clientSecretPost] as const;
 
 /**
- * The client credentials a request carries: `client_id`/`client_secret` in the body and/or
- * HTTP Basic (RFC 6749 §2.3.1: both parts form-urlencoded before base64).
+ * The client credentials a request carries, read once: by one method, or none. A request that
+ * proves itself two ways at once, or claims two different client ids, is refused (RFC 6749 §2.3);
+ * a body `client_id` that only repeats the Basic one is fine (clients commonly send it).
  */
-export function clientCredentials(
-  request: FastifyRequest,
-  body: { client_id?: string | undefined; client_secret?: string | undefined },
-): ClientCredentials {
-  return { body: { clientId: body.client_id, clientSecret: body.client_secret }, basic: basicCredentials(request) };
+export function clientCredentials(request: FastifyRequest, body: ClientBody): ClientCredentials {
+  let proof: ClientAuthParts | undefined;
+  let claimed: string | undefined;
+  for (const method of CLIENT_AUTH_METHODS) {
+    const parts = method.parts(request, body);
+    if (!parts) continue;
+    if (parts.clientSecret !== undefined) {
+      if (proof) throw invalidRequest(descriptions.two_client_auth_methods);
+      proof = parts;
+    }
+    if (parts.clientId !== undefined) {
+      if (claimed !== undefined && claimed !== parts.clientId) throw invalidRequest(descriptions.two_client_auth_methods);
+      claimed = parts.clientId;
+    }
+  }
+  return proof?.clientId !== undefined && proof.clientSecret !== undefined ? { clientId: proof.clientId, clientSecret: proof.clientSecret } : undefined;
 }
 
-function basicCredentials(request: FastifyRequest): { clientId: string; clientSecret: string } | undefined {
-  const header = request.headers.authorization;
-  if (!header || !/^basic /i.test(header)) return undefined;
-  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) throw invalidRequest('The Basic authorization header must hold client_id:client_secret.');
-  let credentials;
-  try {
-    credentials = {
-      clientId: decodeURIComponent(decoded.slice(0, colon).replaceAll('+', ' ')),
-      clientSecret: decodeURIComponent(decoded.slice(colon + 1).replaceAll('+', ' ')),
-    };
-  } catch {
-    throw invalidRequest('The Basic authorization header is not correctly encoded.');
+/** The client id a request claims, checked or not (what rate limits count by); undefined when none or malformed. */
+export function claimedClientId(request: FastifyRequest, body: ClientBody): string | undefined {
+  for (const method of CLIENT_AUTH_METHODS) {
+    const id = method.parts(request, body)?.clientId;
+    if (id !== undefined) return id;
   }
-  // A NUL cannot be in any client id or secret (and Postgres text cannot hold one).
-  if (credentials.clientId.includes('\u0000') || credentials.clientSecret.includes('\u0000')) {
-    throw invalidRequest('The Basic authorization header is not correctly encoded.');
-  }
-  return credentials;
+  return undefined;
 }
 
 /** The token of `Authorization: Bearer <token>` (prefix in any case), or undefined. */

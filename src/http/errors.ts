@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DatabaseUnavailableError } from '../db/database.js';
-import { OAuthError } from '../errors.js';
+import { OAuthError, tooManyRequests } from '../errors.js';
 import { pageMessage, renderPage } from './pages.js';
 
 /**
@@ -59,8 +59,9 @@ function toAnswer(err: FastifyError): { status: number; error: OAuthError } {
   const status = err.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     // Fastify's own refusals (bad JSON, wrong content type, body too large, CSRF): say what, in our format.
-    const code = status === 403 ? 'access_denied' : status === 429 ? 'Too many requests' : 'invalid_request';
-    const description = status === 429 ? undefined : status === 403 ? 'The form has expired or did not come from this site; go back, reload and try again.' : plainMessage(err);
+    if (status === 429) return { status, error: tooManyRequests() };
+    const code = status === 403 ? 'access_denied' : 'invalid_request';
+    const description = status === 403 ? 'The form has expired or did not come from this site; go back, reload and try again.' : plainMessage(err);
     return { status, error: new OAuthError(code, description, status) };
   }
   return { status: 500, error: new OAuthError('server_error', 'The server could not answer this request.', 500) };

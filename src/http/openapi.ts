@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { ScopeCatalog } from '../oauth/scopes.js';
+import { refreshTokensOn } from '../oauth/grants/index.js';
 import { LIMITED_ROUTES } from './rate-limits.js';
 import { registerAppShape } from './routes/apps.js';
 import { authorizeShape, decisionShape } from './routes/authorize.js';
@@ -288,7 +289,7 @@ const BEARER = [{ bearerToken: [] }, { oauth2: [] }];
 /** The OpenAPI 3.0 document of every route the app serves. */
 export function openApiDocument(config: Pick<Config, 'issuer' | 'accessTokenTtl'>, scopes: Pick<ScopeCatalog, 'known' | 'describe'>) {
   const scopeWords = Object.fromEntries(scopes.known.map((s) => [s, scopes.describe(s)]));
-  const refreshOn = config.accessTokenTtl !== undefined;
+  const refreshOn = refreshTokensOn(config);
   const pageAnswers = { '400': html('The error page.'), '403': html('Missing or wrong CSRF token: nothing done.') };
 
   const paths = {

@@ -53,7 +53,7 @@ export function pageMessage(error: OAuthError): string {
     case 'invalid_scope':
       return 'The app that sent you here asked for permissions it did not register. Tell the app\'s developer.';
     default:
-      return error.description ?? error.code;
+      return error.sentence ?? error.description ?? error.code;
   }
 }
 

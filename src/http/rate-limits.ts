@@ -3,15 +3,12 @@ import rateLimit, { normalizeIP, type FastifyRateLimitStore, type RateLimitOptio
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Deps } from '../deps.js';
-import { OAuthError } from '../errors.js';
+import { tooManyRequests } from '../errors.js';
 import { isRegisteredClient } from '../oauth/clients.js';
 import { RateLimitCounter, type Counted } from '../store/rate-limit-counter.js';
-import { clientCredentials } from './client-auth.js';
+import { claimedClientId } from './client-auth.js';
 
 const MINUTE = 60_000;
-
-/** The answer past any limit; the error handler turns it into JSON or the 429 page. */
-const tooManyRequests = () => new OAuthError('Too many requests', undefined, 429);
 
 /** `request.ip`, with IPv6 addresses folded to their /64 (one host usually holds a whole /64). */
 const address = (request: FastifyRequest) => normalizeIP(request.ip);
@@ -30,8 +27,7 @@ function clientAndAddress(deps: Pick<Deps, 'db' | 'clock'>): (request: FastifyRe
     try {
       const body = (request.body ?? {}) as Record<string, unknown>;
       const sent = Array.isArray(body.client_id) ? body.client_id[0] : body.client_id;
-      const credentials = clientCredentials(request, { client_id: typeof sent === 'string' ? sent : undefined });
-      clientId = credentials.basic?.clientId ?? credentials.body.clientId ?? '';
+      clientId = claimedClientId(request, { client_id: typeof sent === 'string' ? sent : undefined }) ?? '';
     } catch {
       // a malformed Basic header or body: the endpoint itself answers 400; count it under no client
     }

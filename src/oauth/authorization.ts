@@ -1,14 +1,14 @@
 import type { Deps } from '../deps.js';
-import { describe, OAuthError } from '../errors.js';
+import { descriptions, OAuthError } from '../errors.js';
 import { hashSecret, randomToken } from '../secrets.js';
 import { findApplicationByClientId, type ApplicationRow } from '../store/applications.js';
 import { insertCode } from '../store/codes.js';
 import { liveScopeSets } from '../store/tokens.js';
 import type { UserRow } from '../store/users.js';
-import { recordEvent } from './audit.js';
+import { recordEvent } from '../audit/trail.js';
 import { isS256Challenge } from './pkce.js';
 import { isOob, matchesRegistered } from './redirect-uris.js';
-import { coversAll, DEFAULT_SCOPE, parseScopes } from './scopes.js';
+import { coversAll, DEFAULT_SCOPE, grantable, parseScopes } from './scopes.js';
 
 /** The authorize parameters as sent (each once, as a string). */
 export interface AuthorizeParams {
@@ -45,24 +45,24 @@ export type AuthorizeCheck = { ok: true; request: AuthorizeRequest } | { ok: fal
  * (returned, to be sent back to the client).
  */
 export async function checkAuthorizeRequest(deps: Pick<Deps, 'db' | 'scopes'>, params: AuthorizeParams): Promise<AuthorizeCheck> {
-  if (!params.client_id) throw new OAuthError('invalid_request', describe.missing('client_id'), 400);
+  if (!params.client_id) throw new OAuthError('invalid_request', descriptions.missing('client_id'), 400);
   const app = await findApplicationByClientId(deps.db, params.client_id);
-  if (!app) throw new OAuthError('invalid_client', describe.invalid_client, 400);
-  if (!params.redirect_uri) throw new OAuthError('invalid_request', describe.missing('redirect_uri'), 400);
+  if (!app) throw new OAuthError('invalid_client', descriptions.invalid_client, 400);
+  if (!params.redirect_uri) throw new OAuthError('invalid_request', descriptions.missing('redirect_uri'), 400);
   if (!matchesRegistered(params.redirect_uri, app.redirectUris)) {
-    throw new OAuthError('invalid_redirect_uri', describe.invalid_redirect_uri, 400);
+    throw new OAuthError('invalid_redirect_uri', descriptions.invalid_redirect_uri, 400);
   }
   const redirectUri = params.redirect_uri;
   const refuse = (error: OAuthError): AuthorizeCheck => ({ ok: false, redirect: { redirectUri, state: params.state, error } });
 
-  if (!params.response_type) return refuse(new OAuthError('invalid_request', describe.missing('response_type')));
-  if (params.response_type !== 'code') return refuse(new OAuthError('unsupported_response_type', describe.unsupported_response_type));
+  if (!params.response_type) return refuse(new OAuthError('invalid_request', descriptions.missing('response_type')));
+  if (params.response_type !== 'code') return refuse(new OAuthError('unsupported_response_type', descriptions.unsupported_response_type));
   const scopes = parseScopes(params.scope || DEFAULT_SCOPE);
-  if (!scopes || scopes.length === 0 || !coversAll(app.scopes, scopes) || !scopes.every((s) => deps.scopes.isKnown(s))) {
-    return refuse(new OAuthError('invalid_scope', describe.invalid_scope));
+  if (!grantable(app.scopes, scopes, deps.scopes)) {
+    return refuse(new OAuthError('invalid_scope', descriptions.invalid_scope));
   }
   if (params.code_challenge !== undefined || params.code_challenge_method !== undefined) {
-    if (params.code_challenge_method !== 'S256') return refuse(new OAuthError('invalid_request', describe.code_challenge_method));
+    if (params.code_challenge_method !== 'S256') return refuse(new OAuthError('invalid_request', descriptions.code_challenge_method));
     if (!params.code_challenge || !isS256Challenge(params.code_challenge)) {
       return refuse(new OAuthError('invalid_request', 'The code_challenge must be 43 base64url characters (S256).'));
     }

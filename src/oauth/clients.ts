@@ -1,35 +1,33 @@
 import type { Deps } from '../deps.js';
-import { describe, invalidClient, invalidRequest } from '../errors.js';
+import { invalidClient } from '../errors.js';
 import { hashSecret, sameSecret } from '../secrets.js';
 import { findApplicationByClientId, type ApplicationRow } from '../store/applications.js';
 
-/** Client credentials as the request carried them: in the body, in HTTP Basic, or both. */
-export interface ClientCredentials {
-  body: { clientId?: string | undefined; clientSecret?: string | undefined };
-  basic?: { clientId: string; clientSecret: string } | undefined;
-}
+/**
+ * The credentials a client authenticated with, however it sent them (http/client-auth.ts reads
+ * them once per request); undefined when it sent none.
+ */
+export type ClientCredentials = { clientId: string; clientSecret: string } | undefined;
 
-/** The client's id and secret, whichever way they came; two ways at once is refused. */
-export function pickCredentials(credentials: ClientCredentials): { clientId: string; clientSecret: string } | undefined {
-  const { body, basic } = credentials;
-  if (basic) {
-    if (body.clientSecret !== undefined || (body.clientId !== undefined && body.clientId !== basic.clientId)) {
-      throw invalidRequest(describe.two_client_auth_methods);
-    }
-    return basic;
-  }
-  if (body.clientId === undefined || body.clientSecret === undefined) return undefined;
-  return { clientId: body.clientId, clientSecret: body.clientSecret };
-}
-
-/** The application whose id and secret these are, or invalid_client (401). */
-export async function authenticateClient(deps: Pick<Deps, 'db'>, credentials: ClientCredentials): Promise<ApplicationRow> {
-  const picked = pickCredentials(credentials);
-  if (!picked) throw invalidClient();
-  const app = await findApplicationByClientId(deps.db, picked.clientId);
-  // Compare digests, not secrets: the time taken says nothing about the stored secret.
-  if (!app || !sameSecret(hashSecret(picked.clientSecret), app.clientSecretHash)) throw invalidClient();
+/**
+ * The application whose id and secret these are, or invalid_client (401). `secretHash` is the
+ * digest of the secret when the caller has it already (a hot path that tried it first).
+ */
+export async function authenticateClient(
+  deps: Pick<Deps, 'db'>,
+  client: ClientCredentials,
+  secretHash = client && hashSecret(client.clientSecret),
+): Promise<ApplicationRow> {
+  const app = client && secretHash ? await findClient(deps, client.clientId, secretHash) : undefined;
+  if (!app) throw invalidClient();
   return app;
+}
+
+/** The application with this id whose secret hashes to `secretHash`, or undefined. */
+export async function findClient(deps: Pick<Deps, 'db'>, clientId: string, secretHash: string): Promise<ApplicationRow | undefined> {
+  const app = await findApplicationByClientId(deps.db, clientId);
+  // Compare digests, not secrets: the time taken says nothing about the stored secret.
+  return app && sameSecret(secretHash, app.clientSecretHash) ? app : undefined;
 }
 
 /** Whether a client with this id is registered (its secret unchecked). */

@@ -3,6 +3,8 @@
  * (`read` covers `read:statuses`, `admin:read` covers `admin:read:accounts`); `push` and
  * `profile` stand alone. Registration, authorize and token all decide through this file.
  */
+import type { KnownScopes } from '../deps.js';
+
 const READ = ['accounts', 'blocks', 'bookmarks', 'collections', 'favourites', 'filters', 'follows', 'lists', 'mutes', 'notifications', 'search', 'statuses'];
 const WRITE = ['accounts', 'blocks', 'bookmarks', 'collections', 'conversations', 'favourites', 'filters', 'follows', 'lists', 'media', 'mutes', 'notifications', 'reports', 'statuses'];
 const ADMIN = ['accounts', 'reports', 'domain_allows', 'domain_blocks', 'ip_blocks', 'email_domain_blocks', 'canonical_email_blocks'];
@@ -34,7 +36,7 @@ const WORDS: Record<string, string> = {
   'admin:write': 'Change all data on the server',
 };
 
-export class ScopeCatalog {
+export class ScopeCatalog implements KnownScopes {
   readonly known: readonly string[];
   private readonly knownSet: ReadonlySet<string>;
 
@@ -72,6 +74,14 @@ export function parseScopes(input: string | readonly string[]): string[] | undef
 /** Does the held scope grant the wanted one? */
 export function covers(held: string, wanted: string): boolean {
   return held === wanted || (wanted.startsWith(`${held}:`) && held !== 'admin');
+}
+
+/**
+ * May a token be given these wanted scopes (parsed; undefined when malformed) by one that holds
+ * `held`: at least one, each known to this server and covered by a held one.
+ */
+export function grantable(held: readonly string[], wanted: string[] | undefined, known: Pick<KnownScopes, 'isKnown'>): wanted is string[] {
+  return wanted !== undefined && wanted.length > 0 && coversAll(held, wanted) && wanted.every((s) => known.isKnown(s));
 }
 
 /** Is every wanted scope covered by one of the held scopes? */

@@ -14,13 +14,32 @@ export interface AuditRow extends AuditEvent {
   at: Date;
 }
 
+/**
+ * The head of every INSERT of an audit row. Statements that write a row along with the change it
+ * records (store/token-grants.ts) follow it with `VALUES ${auditValues(n)}` or their own SELECT of
+ * these seven columns, in this order.
+ */
+export const INSERT_AUDIT_EVENT = 'INSERT INTO audit_events (at, event, client_id, user_id, username, address, detail)';
+
+/**
+ * `(…)` of one row from the seven parameters `$first…` that auditParams gives. The row names the
+ * user as well as numbering them (the number outlives a deleted user's name): when no name is
+ * given, the user's current one.
+ */
+export function auditValues(first: number): string {
+  const [at, event, clientId, userId, username, address, detail] = Array.from({ length: 7 }, (_, i) => `$${first + i}`);
+  return `(${at}, ${event}, ${clientId}, ${userId}, COALESCE(${username}, (SELECT username FROM users WHERE id = ${userId})), ${address}, ${detail})`;
+}
+
+/** The parameters of one audit row, in the order of INSERT_AUDIT_EVENT. */
+export function auditParams(at: Date, e: AuditEvent): unknown[] {
+  return [at, e.event, e.clientId ?? null, e.userId ?? null, e.username ?? null, e.address ?? null, e.detail ? JSON.stringify(e.detail) : null];
+}
+
+const INSERT_ONE = `${INSERT_AUDIT_EVENT} VALUES ${auditValues(1)}`;
+
 export async function insertAuditEvent(q: Queryable, at: Date, e: AuditEvent): Promise<void> {
-  await q.query(
-    // the row names the user as well as numbering them (the number outlives a deleted user's name)
-    `INSERT INTO audit_events (at, event, client_id, user_id, username, address, detail)
-     VALUES ($1, $2, $3, $4, COALESCE($5, (SELECT username FROM users WHERE id = $4)), $6, $7)`,
-    [at, e.event, e.clientId ?? null, e.userId ?? null, e.username ?? null, e.address ?? null, e.detail ? JSON.stringify(e.detail) : null],
-  );
+  await q.query(INSERT_ONE, auditParams(at, e));
 }
 
 export async function listAuditEvents(

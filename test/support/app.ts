@@ -6,6 +6,7 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
 import { ScopeCatalog } from '../../src/oauth/scopes.js';
+import { ownerCache } from '../../src/oauth/token-owners.js';
 import { Metrics } from '../../src/metrics.js';
 import { testDatabase, type TestDatabase } from './database.js';
 
@@ -31,7 +32,7 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestCon
   const database = await testDatabase();
   const clock = new TestClock();
   const config = loadConfig({ RATE_LIMIT: 'off', ISSUER: 'http://doorman.test', LOG_LEVEL: 'silent', ...env });
-  const deps: Deps = { db: database.db, config, clock: clock.now, scopes: new ScopeCatalog(config.extraScopes), log: pino({ level: 'silent' }), metrics: new Metrics({ db: database.db, processMetrics: false }) };
+  const deps: Deps = { db: database.db, config, clock: clock.now, scopes: new ScopeCatalog(config.extraScopes), owners: ownerCache(), log: pino({ level: 'silent' }), metrics: new Metrics({ db: database.db, processMetrics: false }) };
   const app = await buildApp(deps);
   await app.ready();
   return {

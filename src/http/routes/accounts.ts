@@ -3,27 +3,27 @@ import { credentialAccount } from '../../accounts/credential-account.js';
 import type { Deps } from '../../deps.js';
 import { outsideScopes, requiresUser } from '../../errors.js';
 import { coversAll } from '../../oauth/scopes.js';
-import { checkBearer } from '../../oauth/tokens.js';
+import { checkBearer } from '../../oauth/bearer.js';
 import { bearerToken } from '../client-auth.js';
 
 /** The bearer-token API of the signed-in user: Mastodon's verify_credentials and OIDC-style userinfo. */
 export async function accountRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
   app.get('/api/v1/accounts/verify_credentials', async (request) => {
-    const token = await checkBearer(deps, bearerToken(request));
+    const { token, user } = await checkBearer(deps, bearerToken(request));
     if (!coversAll(token.scopes, ['read:accounts']) && !token.scopes.includes('profile')) throw outsideScopes();
-    if (token.userId === null) throw requiresUser();
-    return credentialAccount(deps, { userId: token.userId, username: token.username!, displayName: token.displayName ?? '', createdAt: token.userCreatedAt! });
+    if (!user) throw requiresUser();
+    return credentialAccount(deps, user);
   });
 
   const userinfo = async (request: FastifyRequest) => {
-    const token = await checkBearer(deps, bearerToken(request));
+    const { token, user } = await checkBearer(deps, bearerToken(request));
     if (!token.scopes.includes('profile')) throw outsideScopes();
-    if (token.userId === null) throw requiresUser();
+    if (!user) throw requiresUser();
     return {
       iss: deps.config.issuer,
       sub: String(token.userId),
-      name: token.displayName || token.username,
-      preferred_username: token.username,
+      name: user.displayName || user.username,
+      preferred_username: user.username,
     };
   };
   app.get('/oauth/userinfo', userinfo);

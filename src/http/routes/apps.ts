@@ -3,7 +3,7 @@ import type { Deps } from '../../deps.js';
 import { OAuthError } from '../../errors.js';
 import { applicationEntity, registeredApplicationEntity } from '../../oauth/application-entity.js';
 import { registerApplication } from '../../oauth/applications.js';
-import { checkBearer } from '../../oauth/tokens.js';
+import { checkBearer } from '../../oauth/bearer.js';
 import { bearerToken } from '../client-auth.js';
 import { apiParams, one, oneOrMany } from '../params.js';
 
@@ -26,13 +26,7 @@ export async function appsRoutes(app: FastifyInstance, { deps }: { deps: Deps })
   });
 
   app.get('/api/v1/apps/verify_credentials', async (request) => {
-    const token = await checkBearer(deps, bearerToken(request));
-    return applicationEntity({
-      id: token.applicationId,
-      name: token.appName,
-      website: token.appWebsite,
-      scopes: token.appScopes,
-      redirectUris: token.appRedirectUris,
-    });
+    const { app: owner } = await checkBearer(deps, bearerToken(request));
+    return applicationEntity(owner);
   });
 }

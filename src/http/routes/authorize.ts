@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { currentUser } from '../../accounts/sessions.js';
 import type { Deps } from '../../deps.js';
-import { describe, OAuthError } from '../../errors.js';
+import { descriptions, OAuthError } from '../../errors.js';
 import {
   approve,
   authorizationResponseUrl,
@@ -74,7 +74,7 @@ export async function authorizeRoutes(app: FastifyInstance, { deps }: { deps: De
     if (!check.ok) return redirectWithError(reply, check.redirect);
     if (params.decision === 'authorize') return answerWithCode(request, reply, user, check.request);
     await deny(deps, user, check.request, request.ip);
-    const denied = new OAuthError('access_denied', describe.access_denied);
+    const denied = new OAuthError('access_denied', descriptions.access_denied);
     const url = errorUrl({ redirectUri: check.request.redirectUri, state: check.request.state, error: denied });
     if (url) return reply.redirect(url, 302);
     reply.code(400);

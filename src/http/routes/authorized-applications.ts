@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { currentUser } from '../../accounts/sessions.js';
 import type { Deps } from '../../deps.js';
-import { listGrants, revokeGrant } from '../../oauth/grants.js';
+import { listGrants, revokeGrant } from '../../oauth/authorized-applications.js';
 import { renderPage, sessionId } from '../pages.js';
 import { oauthParams, one } from '../params.js';
 

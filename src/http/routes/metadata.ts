@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
+import { refreshTokensOn } from '../../oauth/grants/index.js';
 
 /** RFC 8414 server metadata: how strict clients discover every endpoint and capability. */
 export async function metadataRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
   const issuer = deps.config.issuer;
-  const refreshOn = deps.config.accessTokenTtl !== undefined;
+  const refreshOn = refreshTokensOn(deps.config);
   const authMethods = ['client_secret_basic', 'client_secret_post'];
   const metadata = {
     issuer,

@@ -1,8 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
-import { describe, missingParameter, OAuthError } from '../../errors.js';
+import { descriptions, missingParameter, OAuthError } from '../../errors.js';
 import { authenticateClient } from '../../oauth/clients.js';
-import { authorizationCodeGrantFor, clientCredentialsGrantFor, introspectFor, refreshTokenGrant, revoke } from '../../oauth/tokens.js';
+import { grantFor } from '../../oauth/grants/index.js';
+import { introspect } from '../../oauth/introspection.js';
+import { revoke } from '../../oauth/revocation.js';
 import { clientCredentials } from '../client-auth.js';
 import { oauthParams, one, presentedToken } from '../params.js';
 
@@ -28,25 +30,13 @@ export async function tokenRoutes(app: FastifyInstance, { deps }: { deps: Deps }
     done(null, payload);
   });
 
-  const authenticate = (request: FastifyRequest, params: { client_id?: string | undefined; client_secret?: string | undefined }) =>
-    authenticateClient(deps, clientCredentials(request, params));
-
   app.post('/oauth/token', async (request) => {
     const params = oauthParams(request, tokenShape);
     if (!params.grant_type) throw missingParameter('grant_type');
-    const refreshOn = deps.config.accessTokenTtl !== undefined;
-    if (!['authorization_code', 'client_credentials', ...(refreshOn ? ['refresh_token'] : [])].includes(params.grant_type)) {
-      throw new OAuthError('unsupported_grant_type', describe.unsupported_grant_type, 400);
-    }
-    // the hot grants check the client in the same statement that issues the token
-    const grant = params.grant_type;
-    const issued =
-      grant === 'client_credentials'
-        ? await clientCredentialsGrantFor(deps, clientCredentials(request, params), params, request.ip)
-        : grant === 'authorization_code'
-          ? await authorizationCodeGrantFor(deps, clientCredentials(request, params), params, request.ip)
-          : await refreshTokenGrant(deps, await authenticate(request, params), params, request.ip);
-    deps.metrics.tokensIssued.inc({ grant });
+    const grant = grantFor(deps.config, params.grant_type);
+    if (!grant) throw new OAuthError('unsupported_grant_type', descriptions.unsupported_grant_type, 400);
+    const issued = await grant.issue(deps, { client: clientCredentials(request, params), params, address: request.ip });
+    deps.metrics.tokensIssued.inc({ grant: params.grant_type });
     return issued;
   });
 
@@ -54,11 +44,11 @@ export async function tokenRoutes(app: FastifyInstance, { deps }: { deps: Deps }
     const params = oauthParams(request, revokeShape);
     let client;
     try {
-      client = await authenticate(request, params);
+      client = await authenticateClient(deps, clientCredentials(request, params));
     } catch (err) {
       // Mastodon answers every client-authentication failure here with 403 unauthorized_client.
       if (err instanceof OAuthError && err.code === 'invalid_client') {
-        throw new OAuthError('unauthorized_client', describe.unauthorized_client, 403);
+        throw new OAuthError('unauthorized_client', descriptions.unauthorized_client, 403);
       }
       throw err;
     }
@@ -70,7 +60,7 @@ export async function tokenRoutes(app: FastifyInstance, { deps }: { deps: Deps }
     const params = oauthParams(request, introspectShape);
     let answer;
     try {
-      answer = await introspectFor(deps, clientCredentials(request, params), params.token);
+      answer = await introspect(deps, clientCredentials(request, params), params.token);
     } catch (err) {
       deps.metrics.introspections.inc({ result: 'refused' });
       throw err;

@@ -1,9 +1,10 @@
 import type { Deps } from '../deps.js';
 import { findApplicationByClientId } from '../store/applications.js';
 import { expireUnusedCodes } from '../store/codes.js';
-import { listUserGrants, revokeUserApplicationTokens, type GrantSummary } from '../store/tokens.js';
+import { listUserGrants, type GrantSummary } from '../store/token-grants.js';
+import { revokeUserApplicationTokens } from '../store/tokens.js';
 import type { UserRow } from '../store/users.js';
-import { recordEvent } from './audit.js';
+import { recordEvent } from '../audit/trail.js';
 
 /** The apps a user has authorized and still holds live tokens for. */
 export function listGrants(deps: Pick<Deps, 'db' | 'clock'>, user: UserRow): Promise<GrantSummary[]> {
