@@ -28,8 +28,8 @@ if (!serverUrl) {
 }
 
 console.log(`doorman tests: ${selected.length} files against ${serverUrl ? 'Postgres' : 'PGlite'}`);
-// The timeout only catches a hang. It bounds each file as well as each test, and test/cli.test.ts
-// starts a few dozen CLI processes that each open PGlite: ~110 s on 2 busy cores, too close to 120 s.
+// The timeout only catches a hang. It bounds each file as well as each test, and on 2 busy cores
+// the heaviest files (generated junk, sign-in throttling: each attempt hashes a password) take minutes.
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...runnerOptions, ...selected],
