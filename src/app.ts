@@ -25,6 +25,7 @@ import { metadataRoutes } from './http/routes/metadata.js';
 import { openApiRoutes } from './http/routes/openapi.js';
 import { signInRoutes } from './http/routes/sign-in.js';
 import { tokenRoutes } from './http/routes/token.js';
+import { countRequests } from './store/rate-limits.js';
 import { parse as parseQuery } from 'node:querystring';
 
 const VIEWS = fileURLToPath(new URL('../views/', import.meta.url));
@@ -98,7 +99,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
   installErrorHandlers(app);
   installAccessLog(app, deps);
-  await installRateLimits(app, deps);
+  await installRateLimits(app, deps, (counts, now, windowMs) => countRequests(deps.db, counts, now, windowMs));
 
   // Form bodies: repeated keys become lists. rawParams refuses more than 100 parameters; parsing
   // stops at 1000 pairs, enough to see that there were too many without truncating them into a valid form.

@@ -3,14 +3,10 @@ import pino from 'pino';
 import { buildApp, createLogger } from './app.js';
 import { runPrimary, runsHousekeeping, workerCount } from './cluster.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { describeStorage, openDatabase } from './db/open.js';
-import { migrate } from './db/migrate.js';
-import { DataDirInUseError, describeStartFailure, settling } from './db/database.js';
 import { startHousekeeping } from './oauth/housekeeping.js';
-import { ScopeCatalog } from './oauth/scopes.js';
-import { ownerCache } from './oauth/token-owners.js';
 import { startMetricsServer } from './http/metrics-server.js';
 import { answerClusterScrapes, Metrics, shareWithCluster } from './metrics.js';
+import { DataDirInUseError, describeStartFailure, describeStorage, openRuntime, type Runtime } from './runtime.js';
 
 /** Starts Doorman: settings, database, migrations, then the HTTP server; stops cleanly on a signal. */
 async function main(): Promise<void> {
@@ -43,9 +39,9 @@ async function main(): Promise<void> {
   if (workers > 1 && cluster.isPrimary) return runPrimary(workers, log, config.metrics);
 
   if (cluster.isWorker) answerClusterScrapes();
-  let db;
+  let runtime: Runtime;
   try {
-    db = settling(await openDatabase(config, { owner: true }));
+    runtime = await openRuntime(config, { owner: true });
   } catch (err) {
     if (err instanceof DataDirInUseError) {
       process.stderr.write(`doorman: ${err.message}\n`);
@@ -53,9 +49,9 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  await migrate(db);
+  const { db } = runtime;
   const metrics = new Metrics({ db });
-  const deps = { db, config, log, metrics, clock: () => new Date(), scopes: new ScopeCatalog(config.extraScopes), owners: ownerCache() };
+  const deps = { ...runtime, log, metrics };
   const app = await buildApp(deps);
   // In a cluster the primary serves every worker's metrics together (cluster.ts); alone, this process does.
   if (cluster.isWorker) shareWithCluster(metrics);

@@ -1,5 +1,8 @@
-// SPEC §6: the admin command line, run as the operator runs it (a child process over the same
-// database as the server): JSON on stdout and exit 0, or one line on stderr and a non-zero exit.
+// SPEC §6: the admin command line. Its commands run here in this process, through the same
+// parsing (cli/commands.ts) and Command.run as `npm run cli`, over one open database; a few tests
+// below run it as the operator does (a child process): JSON on stdout and exit 0, or one line on
+// stderr and a non-zero exit, the password read from piped stdin, settings from the environment.
+// test/pglite-lock.test.ts runs it beside a live server that offers its PGlite.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -9,77 +12,74 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
 import { verifyPassword } from '../src/accounts/passwords.js';
+import type { CommandDeps } from '../src/cli/command.js';
+import { exitCode, oneLine, parseCommandLine, printable } from '../src/cli/commands.js';
 import { readFirstLine } from '../src/cli/stdin.js';
+import { loadConfig } from '../src/config.js';
 import type { Database } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { openPglite } from '../src/db/pglite.js';
 import { openPostgres } from '../src/db/postgres.js';
+import { ScopeCatalog } from '../src/oauth/scopes.js';
 import { hashSecret } from '../src/secrets.js';
 import { insertAuditEvent } from '../src/store/audit.js';
 import { testDatabase, type TestDatabase } from './support/database.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The database the commands run on in this process. */
 let database: TestDatabase;
-
-/** Where the CLI finds the database: this test's own Postgres database, or its PGlite folder. */
-const storage = (): Record<string, string> => (database.url ? { DATABASE_URL: database.url } : { DATA_DIR: database.dataDir! });
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...storage(), ...opts.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  child.stdin.on('error', () => {}); // a command that reads nothing may exit before we write
-  child.stdin.end(opts.stdin ?? '');
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-}
-
-async function ok<T = unknown>(args: string[], stdin?: string): Promise<T> {
-  const run = await cli(args, { stdin });
-  assert.equal(run.code, 0, `${args.join(' ')} → ${run.code}: ${run.stderr}`);
-  assert.equal(run.stderr, '');
-  return JSON.parse(run.stdout) as T;
-}
-
-/** A refusal: non-zero exit, nothing on stdout, exactly one line on stderr. */
-async function refused(args: string[], stdin?: string, env?: Record<string, string>): Promise<string> {
-  const run = await cli(args, { stdin, env });
-  assert.notEqual(run.code, 0, `${args.join(' ')} should fail: ${run.stdout}`);
-  assert.equal(run.stdout, '');
-  assert.match(run.stderr, /^[^\n]+\n$/, `one line on stderr: ${JSON.stringify(run.stderr)}`);
-  assert.doesNotMatch(run.stderr, /\bat .+:\d+:\d+/, 'no stack trace');
-  return run.stderr.trim();
-}
-
-/** Opens the database in this process for a look, and closes it again (PGlite has one owner at a time). */
-async function look<T>(fn: (db: Database) => Promise<T>): Promise<T> {
-  const db = database.url ? await openPostgres(database.url) : await openPglite(database.dataDir!);
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
+/** Another, for the CLI processes (PGlite has one owner at a time). */
+let processDatabase: TestDatabase;
 
 before(async () => {
-  database = await testDatabase();
-  await database.db.close(); // the CLI processes own the database from here on
+  [database, processDatabase] = await Promise.all([testDatabase(), testDatabase()]);
+  await processDatabase.db.close(); // the CLI processes own this one
 });
 
 after(async () => {
-  await database.drop();
+  await Promise.all([database.drop(), processDatabase.drop()]);
 });
+
+/** What a command is handed, as cli/main.ts builds it from these settings. */
+function commandDeps(env: Record<string, string> = {}): CommandDeps {
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...env });
+  return { db: database.db, config, clock: () => new Date(), scopes: new ScopeCatalog(config.extraScopes) };
+}
+
+/** Standard input that holds `text` and is not a terminal (piped, as in `echo pw | …`). */
+function pipedStdin(text: string): NodeJS.ReadStream {
+  const input = new PassThrough();
+  input.end(text);
+  return input as unknown as NodeJS.ReadStream;
+}
+
+/** Runs one command line as cli/main.ts does, in this process: what it would print on stdout. */
+async function runCommand(args: string[], stdin = '', env?: Record<string, string>): Promise<string> {
+  const { command, options } = parseCommandLine(args);
+  return printable(await command.run(commandDeps(env), options, { readLine: (prompt) => readFirstLine(prompt, pipedStdin(stdin)) }));
+}
+
+async function ok<T = unknown>(args: string[], stdin?: string, env?: Record<string, string>): Promise<T> {
+  return JSON.parse(await runCommand(args, stdin, env)) as T;
+}
+
+/** A refusal: nothing to print, a non-zero exit status, exactly one line for stderr without a stack. */
+async function refused(args: string[], stdin?: string): Promise<string> {
+  let printed: string;
+  try {
+    printed = await runCommand(args, stdin);
+  } catch (err) {
+    const line = `doorman: ${oneLine(err)}\n`;
+    assert.notEqual(exitCode(err), 0);
+    assert.match(line, /^[^\n]+\n$/, `one line on stderr: ${JSON.stringify(line)}`);
+    assert.doesNotMatch(line, /\bat .+:\d+:\d+/, 'no stack trace');
+    return line.slice('doorman: '.length).trim();
+  }
+  assert.fail(`${args.join(' ')} should fail: ${printed}`);
+}
+
+/** A look at the database the commands run on. */
+const look = <T>(fn: (db: Database) => Promise<T>): Promise<T> => fn(database.db);
 
 interface UserOut {
   id: string;
@@ -231,14 +231,12 @@ test('apps:create refuses a bad redirect URI, an unknown scope, a missing name a
 });
 
 test('operator scopes from SCOPES are accepted by apps:create', async () => {
-  const run = await cli(['apps:create', '--name', 'API', '--redirect-uri', 'https://api.example/cb', '--scopes', 'read api:write'], { env: { SCOPES: 'api:read api:write' } });
-  assert.equal(run.code, 0, run.stderr);
-  const created = JSON.parse(run.stdout) as AppOut;
+  const created = await ok<AppOut>(['apps:create', '--name', 'API', '--redirect-uri', 'https://api.example/cb', '--scopes', 'read api:write'], undefined, { SCOPES: 'api:read api:write' });
   assert.deepEqual(created.scopes, ['read', 'api:write']);
   await ok(['apps:delete', `--client-id=${created.client_id}`]);
 });
 
-test('wrong use: unknown command, unknown or repeated option, missing option or value, bad setting', async () => {
+test('wrong use: unknown command, unknown or repeated option, missing option or value, a bad value', async () => {
   assert.match(await refused(['users:frobnicate']), /unknown command "users:frobnicate"/);
   assert.match(await refused([]), /no command given/);
   assert.match(await refused(['users:list', '--verbose']), /--verbose/);
@@ -247,9 +245,7 @@ test('wrong use: unknown command, unknown or repeated option, missing option or 
   assert.match(await refused(['apps:create', '--redirect-uri', 'https://x.example/cb']), /missing --name/);
   assert.match(await refused(['users:delete', '--username', 'a', '--username', 'b']), /more than once/);
   assert.match(await refused(['audit:list', '--since', 'last tuesday']), /--since/);
-  assert.match(await refused(['users:list'], undefined, { SCOPES: 'bad"scope' }), /SCOPES/);
-  // port 1: nothing listens there
-  assert.match(await refused(['users:list'], undefined, { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/doorman' }), /database is not available: .*ECONNREFUSED/);
+  // a bad setting and a database that does not answer: as a process, below
 });
 
 test('tokens:prune prints what it deleted', async () => {
@@ -270,6 +266,71 @@ test('audit:list is newest first and filters by user, client and time', async ()
   assert.deepEqual((await ok<{ at: string }[]>(['audit:list', '--since', '2026-01-02T00:00:00Z'])).map((e) => e.at), ['2026-01-03T00:00:00.000Z', '2026-01-02T00:00:00.000Z']);
 });
 
+
+// ---- as the operator runs it: a child process over its own database -------------------------
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Where a CLI process finds its database: a Postgres database of its own, or its PGlite folder. */
+const processStorage = (): Record<string, string> => (processDatabase.url ? { DATABASE_URL: processDatabase.url } : { DATA_DIR: processDatabase.dataDir! });
+
+function cli(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...processStorage(), ...opts.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdin.on('error', () => {}); // a command that reads nothing may exit before we write
+  child.stdin.end(opts.stdin ?? '');
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+async function processOk<T = unknown>(args: string[], stdin?: string): Promise<T> {
+  const run = await cli(args, { stdin });
+  assert.equal(run.code, 0, `${args.join(' ')} → ${run.code}: ${run.stderr}`);
+  assert.equal(run.stderr, '');
+  return JSON.parse(run.stdout) as T;
+}
+
+/** A refusal: exit status `code`, nothing on stdout, exactly one line on stderr. */
+async function processRefused(code: number, args: string[], stdin?: string, env?: Record<string, string>): Promise<string> {
+  const run = await cli(args, { stdin, env });
+  assert.equal(run.code, code, `${args.join(' ')} should exit ${code}: ${run.stdout}${run.stderr}`);
+  assert.equal(run.stdout, '');
+  assert.match(run.stderr, /^doorman: [^\n]+\n$/, `one line on stderr: ${JSON.stringify(run.stderr)}`);
+  assert.doesNotMatch(run.stderr, /\bat .+:\d+:\d+/, 'no stack trace');
+  return run.stderr.trim();
+}
+
+test('as a process: users:create reads the password from piped stdin and prints JSON; users:list shows the user', async () => {
+  const created = await processOk<UserOut>(['users:create', '--username', 'erin', '--email=erin@example.com'], 'correct horse battery staple\nnot this line\n');
+  assert.equal(created.username, 'erin');
+  assert.deepEqual((await processOk<UserOut[]>(['users:list'])).map((u) => u.username), ['erin']);
+  // the password is the first line, as typed
+  const db = processDatabase.url ? await openPostgres(processDatabase.url) : await openPglite(processDatabase.dataDir!);
+  try {
+    const [row] = await db.query<{ h: string }>(`SELECT password_hash AS h FROM users WHERE username = 'erin'`);
+    assert.equal(await verifyPassword('correct horse battery staple', row!.h), true);
+  } finally {
+    await db.close();
+  }
+});
+
+test('as a process: wrong use exits 2, a bad setting exits 2, a database that does not answer exits 1; one line on stderr each', async () => {
+  assert.match(await processRefused(2, ['users:frobnicate']), /unknown command "users:frobnicate"/);
+  assert.match(await processRefused(2, ['users:list'], undefined, { SCOPES: 'bad"scope' }), /SCOPES/);
+  // port 1: nothing listens there
+  assert.match(await processRefused(1, ['users:list'], undefined, { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/doorman' }), /database is not available: .*ECONNREFUSED/);
+});
+
 test('PGlite: while another process that offers no socket (not a server) owns DATA_DIR the CLI says so in one line and exits non-zero', async () => {
   // PGlite whatever database the rest of the suite uses
   const dataDir = mkdtempSync(join(tmpdir(), 'doorman-cli-lock-'));
@@ -278,7 +339,7 @@ test('PGlite: while another process that offers no socket (not a server) owns DA
   const owner = await openPglite(dataDir);
   try {
     await migrate(owner);
-    const message = await refused(['users:list'], undefined, { DATA_DIR: dataDir, DATABASE_URL: '' });
+    const message = await processRefused(1, ['users:list'], undefined, { DATA_DIR: dataDir, DATABASE_URL: '' });
     assert.ok(message.includes(dataDir), message);
     assert.match(message, /in use by another Doorman process \(pid \d+ on /);
     // the owner is untouched

@@ -12,7 +12,9 @@ const list = (dir) => readdirSync(join(root, dir)).filter((f) => f.endsWith('.te
 
 // Tests that need several connections or processes on one server run only against a real server.
 const files = [...list('test'), ...(serverUrl ? list('test/postgres') : [])];
-const only = process.argv.slice(2);
+// Arguments starting with --test- go to node's test runner (e.g. --test-reporter=spec); others pick files.
+const runnerOptions = process.argv.slice(2).filter((a) => a.startsWith('--test-'));
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--test-'));
 const selected = only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
 
 let template;
@@ -26,11 +28,11 @@ if (!serverUrl) {
 }
 
 console.log(`doorman tests: ${selected.length} files against ${serverUrl ? 'Postgres' : 'PGlite'}`);
-// The timeout only catches a hang. It bounds each file as well as each test, and test/cli.test.ts
-// starts a few dozen CLI processes that each open PGlite: ~110 s on 2 busy cores, too close to 120 s.
+// The timeout only catches a hang. It bounds each file as well as each test, and on 2 busy cores
+// the heaviest files (generated junk, sign-in throttling: each attempt hashes a password) take minutes.
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...selected],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...runnerOptions, ...selected],
   { stdio: 'inherit', cwd: root, env },
 );
 if (template) rmSync(template, { recursive: true, force: true });

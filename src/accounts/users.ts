@@ -3,6 +3,9 @@ import { validationFailed } from '../errors.js';
 import { countUsers as countUserRows, deleteUser as deleteUserRow, DuplicateUserError, insertUser, listUsers as listUserRows, type UserRow } from '../store/users.js';
 import { hashPassword } from './passwords.js';
 
+/** A user account as the services hand it up (the routes and the CLI see it from here, not from store/). */
+export type { UserRow };
+
 const USERNAME = /^[A-Za-z0-9_]{1,30}$/;
 const MIN_PASSWORD_LENGTH = 8;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

@@ -1,4 +1,4 @@
-import { listAuditEvents } from '../store/audit.js';
+import { auditHistory } from '../audit/history.js';
 import { UsageError, type Command } from './command.js';
 
 export const auditList: Command = {
@@ -9,7 +9,7 @@ export const auditList: Command = {
     if (since && Number.isNaN(since.getTime())) throw new UsageError(`--since must be a date and time such as 2026-01-31T12:00:00Z (got ${JSON.stringify(options.since)})`);
     const limit = options.limit === undefined ? 1000 : Number(options.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive whole number (got ${JSON.stringify(options.limit)})`);
-    const rows = await listAuditEvents(deps.db, {
+    const rows = await auditHistory(deps, {
       username: options.user as string | undefined,
       clientId: options['client-id'] as string | undefined,
       since,

@@ -6,13 +6,18 @@ export type Options = Record<string, string | string[] | boolean | undefined>;
 /** What a command may use: the services' dependencies, over an open and migrated database. */
 export type CommandDeps = Pick<Deps, 'db' | 'clock' | 'scopes' | 'config'>;
 
+/** Where a command reads what is never given as an option (a password): stdin, or a test's answer. */
+export interface Terminal {
+  readLine(prompt: string): Promise<string>;
+}
+
 export interface Command {
   /** One line: the command with its options, for the usage text and for errors. */
   usage: string;
   options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
   required?: string[];
   /** Returns what to print as JSON on stdout. */
-  run(deps: CommandDeps, options: Options): Promise<unknown>;
+  run(deps: CommandDeps, options: Options, terminal: Terminal): Promise<unknown>;
 }
 
 /** Wrong command-line use (unknown command or option, a missing value); exits 2. */

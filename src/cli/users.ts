@@ -1,7 +1,5 @@
-import { createUser, deleteUser, listUsers } from '../accounts/users.js';
-import type { UserRow } from '../store/users.js';
+import { createUser, deleteUser, listUsers, type UserRow } from '../accounts/users.js';
 import { CommandError, text, type Command } from './command.js';
-import { readFirstLine } from './stdin.js';
 
 /** A user as the CLI prints it: never the password hash. */
 function userEntity(user: UserRow) {
@@ -18,8 +16,8 @@ export const usersCreate: Command = {
   usage: 'users:create --username NAME --email EMAIL   (password: one line on stdin)',
   options: { username: { type: 'string' }, email: { type: 'string' } },
   required: ['username', 'email'],
-  async run(deps, options) {
-    const password = await readFirstLine('Password: ');
+  async run(deps, options, terminal) {
+    const password = await terminal.readLine('Password: ');
     return userEntity(await createUser(deps, { username: text(options, 'username'), email: text(options, 'email'), password }));
   },
 };

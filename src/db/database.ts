@@ -1,3 +1,5 @@
+import { DatabaseUnavailableError } from '../database-unavailable.js';
+
 /** Anything that runs parameterised SQL: the database itself, or one open transaction. */
 export interface Queryable {
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
@@ -59,12 +61,8 @@ export function settling(db: Database): SettlingDatabase {
   };
 }
 
-/** The database could not be reached or did not answer in time (the caller answers 503). */
-export class DatabaseUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super('The database is not available', { cause });
-  }
-}
+// The database could not be reached or did not answer in time (the caller answers 503).
+export { DatabaseUnavailableError };
 
 /** DATA_DIR is owned by another running process (PGlite has no lock of its own). */
 export class DataDirInUseError extends Error {

@@ -1,3 +1,8 @@
+// PGlite is pinned to one exact version in package.json (0.5.14), not a range: this file and
+// db/pglite-offer.ts call its underscored internals, _checkReady, _runExclusiveQuery and
+// _runExclusiveTransaction (the locks PGlite.query() takes), which it exports but documents as
+// no API and may change in any release. Raise the pin only after test/pglite-lock.test.ts and
+// the rest of the suite pass on the new version.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { messages, parse, PGlite, protocol, type Transaction } from '@electric-sql/pglite';

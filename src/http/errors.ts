@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DatabaseUnavailableError } from '../db/database.js';
+import { DatabaseUnavailableError } from '../database-unavailable.js';
 import { OAuthError, tooManyRequests } from '../errors.js';
 import { pageMessage, renderPage } from './pages.js';
 

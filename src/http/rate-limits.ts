@@ -5,8 +5,8 @@ import type { Redis } from 'ioredis';
 import type { Deps } from '../deps.js';
 import { tooManyRequests } from '../errors.js';
 import { isRegisteredClient } from '../oauth/clients.js';
-import { RateLimitCounter, type Counted } from '../store/rate-limit-counter.js';
 import { claimedClientId } from './client-auth.js';
+import { RateLimitCounter, type AddCounts, type Counted } from './rate-limit-counter.js';
 
 const MINUTE = 60_000;
 
@@ -85,7 +85,7 @@ function limitsOf(deps: Pick<Deps, 'db' | 'clock'>, config: Deps['config']['rate
 /**
  * A store over the `rate_limits` table, so that every process on one database (Postgres, or PGlite
  * in one process) counts together; counts are kept in memory and added to the table in batches
- * (store/rate-limit-counter.ts). Built per app so it counts with the app's database and clock.
+ * (http/rate-limit-counter.ts). Built per app so it counts with the app's database and clock.
  */
 function databaseStore(counter: RateLimitCounter, clock: () => Date) {
   return class DatabaseRateLimitStore implements FastifyRateLimitStore {
@@ -115,10 +115,10 @@ function databaseStore(counter: RateLimitCounter, clock: () => Date) {
 /**
  * Installs the rate limits on `app`; call it before any route is registered. With REDIS_URL the
  * counters live in Redis, under a name space per issuer (deployments sharing one Redis stay apart);
- * without it, in the database. A store that fails lets requests through: a limiter outage must not
- * become a login outage.
+ * without it, in the database, through `addCounts`. A store that fails lets requests through: a
+ * limiter outage must not become a login outage.
  */
-export async function installRateLimits(app: FastifyInstance, deps: Deps): Promise<void> {
+export async function installRateLimits(app: FastifyInstance, deps: Deps, addCounts: AddCounts): Promise<void> {
   const { config } = deps;
   if (!config.rateLimit.enabled) return;
   const limits = limitsOf(deps, config.rateLimit);
@@ -143,7 +143,7 @@ export async function installRateLimits(app: FastifyInstance, deps: Deps): Promi
   }
   let counter: RateLimitCounter | undefined;
   if (!redis) {
-    counter = new RateLimitCounter(deps.db, deps.clock, (err) => deps.log.warn({ err }, 'rate-limit store failed; counted in this process only'));
+    counter = new RateLimitCounter(addCounts, deps.clock, (err) => deps.log.warn({ err }, 'rate-limit store failed; counted in this process only'));
     app.addHook('onClose', async () => counter!.close());
   }
   await app.register(rateLimit, {

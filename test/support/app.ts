@@ -1,13 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
-import { createUser } from '../../src/accounts/users.js';
+import { hashPassword } from '../../src/accounts/passwords.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
 import { ScopeCatalog } from '../../src/oauth/scopes.js';
 import { ownerCache } from '../../src/oauth/token-owners.js';
 import { Metrics } from '../../src/metrics.js';
+import { insertUser } from '../../src/store/users.js';
 import { testDatabase, type TestDatabase } from './database.js';
 
 /** A clock tests can move: expiry is checked without sleeping. */
@@ -65,8 +66,20 @@ export async function registerApp(app: FastifyInstance, fields: Record<string, u
   return res.json();
 }
 
-export async function makeUser(deps: Deps, username = 'alice', password = 'correct horse battery staple') {
-  const user = await createUser(deps, { username, email: `${username}@example.com`, password });
+/**
+ * Hashes made so far in this test process, by password. A hash costs a few hundred ms of CPU by
+ * design, and the suite makes a hundred or so users with a handful of passwords; each user still
+ * gets a real hash with the current parameters (only the salt is shared between users of one
+ * password). Signing in verifies it in full; test/passwords.test.ts and test/cli.test.ts make users
+ * through createUser, its validation and its own hash.
+ */
+const hashes = new Map<string, Promise<string>>();
+
+/** A user for a test to sign in as: a row as createUser writes it, with `password`'s hash. */
+export async function makeUser(deps: Pick<Deps, 'db' | 'clock'>, username = 'alice', password = 'correct horse battery staple') {
+  let passwordHash = hashes.get(password);
+  if (!passwordHash) hashes.set(password, (passwordHash = hashPassword(password)));
+  const user = await insertUser(deps.db, { username, email: `${username}@example.com`, displayName: '', passwordHash: await passwordHash, createdAt: deps.clock() });
   return { user, username, password };
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { currentUser } from '../../accounts/sessions.js';
+import type { UserRow } from '../../accounts/users.js';
 import type { Deps } from '../../deps.js';
 import { descriptions, OAuthError } from '../../errors.js';
 import {
@@ -11,7 +12,6 @@ import {
   type AuthorizeRequest,
   type RedirectableError,
 } from '../../oauth/authorization.js';
-import type { UserRow } from '../../store/users.js';
 import { pageMessage, renderPage, sessionId } from '../pages.js';
 import { booleanParam, oauthParams, one, rawParams } from '../params.js';
 

@@ -1,5 +1,9 @@
-import type { Queryable } from '../db/database.js';
-import { countRequests } from './rate-limits.js';
+/**
+ * Adds a batch of counts (key → requests) to the shared table for windows of `windowMs` and answers
+ * each key's window as the table now has it. store/rate-limits.ts's countRequests, bound to the
+ * app's database in app.ts: this file keeps the counts in memory and holds no SQL.
+ */
+export type AddCounts = (counts: ReadonlyMap<string, number>, now: Date, windowMs: number) => Promise<Array<{ key: string; count: number; windowStart: Date }>>;
 
 /** How often counts held in memory are added to the shared table. */
 export const FLUSH_EVERY_MS = 250;
@@ -38,7 +42,7 @@ export class RateLimitCounter {
   private flushAgain = false;
 
   constructor(
-    private readonly db: Queryable,
+    private readonly addCounts: AddCounts,
     private readonly clock: () => Date,
     private readonly onError: (err: unknown) => void,
   ) {}
@@ -97,7 +101,7 @@ export class RateLimitCounter {
     const now = this.clock();
     for (const [windowMs, batch] of batches) {
       try {
-        const rows = await countRequests(this.db, new Map([...batch].map(([key, b]) => [key, b.n])), now, windowMs);
+        const rows = await this.addCounts(new Map([...batch].map(([key, b]) => [key, b.n])), now, windowMs);
         for (const row of rows) {
           const b = batch.get(row.key)!;
           b.entry.shared = row.count;
