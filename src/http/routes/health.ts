@@ -1,8 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
+import { Health, json } from '../answers.js';
+import { declareRoute, route } from '../route.js';
+
+export const HEALTH = route({
+  method: 'GET',
+  url: '/health',
+  audience: 'api',
+  tag: 'Server',
+  operationId: 'health',
+  summary: 'Whether the server and its database answer',
+  responses: { 200: json(Health, '`{"status": "ok"}`'), 503: json(Health, 'The database does not answer.') },
+});
 
 export async function healthRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
-  app.get('/health', async (_request, reply) => {
+  declareRoute(app, HEALTH, async (_request, reply) => {
     try {
       await deps.db.query('SELECT 1');
       return { status: 'ok' };
