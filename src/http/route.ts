@@ -48,8 +48,8 @@ export interface RouteDeclaration {
   rateLimit?: Limiter;
 }
 
-/** A declaration, its literal types kept (so its 200 answer's schema can type the handler). */
-export const route = <const D extends RouteDeclaration>(declaration: D): D => declaration;
+/** A declaration, its literal types kept (so its 200 answer's schema can type the handler); `required` names only its parameters. */
+export const route = <const D extends RouteDeclaration>(declaration: D & { required?: readonly (keyof D['params'] & string)[] }): D => declaration;
 
 /** What a handler may return: the 200 JSON answer's type when the route declares one, or a reply it sent itself. */
 type Returned<D extends RouteDeclaration> = D['responses'] extends { 200: { json: infer S extends z.ZodType } } ? z.infer<S> | FastifyReply : unknown;

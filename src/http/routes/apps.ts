@@ -8,7 +8,7 @@ import { Application, CredentialApplication, json, mastodonError, oauthError } f
 import { bearerToken } from '../client-auth.js';
 import { shapeOf } from '../parameters.js';
 import { apiParams } from '../params.js';
-import { declareRoute, route, type RouteDeclaration } from '../route.js';
+import { declareRoute, route } from '../route.js';
 
 export const registerAppShape = shapeOf('client_name', 'redirect_uris', 'scopes', 'website');
 
@@ -42,8 +42,7 @@ export const VERIFY_APP = route({
 });
 
 export async function appsRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
-  // registeredApplicationEntity types client_secret_expires_at as any number, not 0: not checked
-  declareRoute<RouteDeclaration>(app, REGISTER_APP, async (request, reply) => {
+  declareRoute(app, REGISTER_APP, async (request, reply) => {
     if (deps.config.appRegistration === 'closed') {
       throw new OAuthError('forbidden', 'Application registration is closed on this server; ask its operator for a client.', 403);
     }
