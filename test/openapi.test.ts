@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { LIMITED_ROUTES } from '../src/http/routes/index.js';
 import { registerAppShape } from '../src/http/routes/apps.js';
 import { tokenShape } from '../src/http/routes/token.js';
 import { testApp, type TestContext } from './support/app.js';
-import { servedRoutes } from './support/routes.js';
+import { LIMITED_ROUTES, servedRoutes } from './support/routes.js';
 
 let ctx: TestContext;
 let doc: {

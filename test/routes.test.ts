@@ -9,7 +9,7 @@ import { testApp, type TestContext } from './support/app.js';
 import { servedRoutes } from './support/routes.js';
 
 let ctx: TestContext;
-before(async () => (ctx = await testApp()));
+before(async () => (ctx = await testApp({ RATE_LIMIT: 'on', RATE_LIMIT_TOKEN: '17', RATE_LIMIT_APPS: '5', RATE_LIMIT_SIGN_IN: '3' })));
 after(() => ctx.close());
 
 test('every route the app serves is declared, once, and every declared route is served', () => {
@@ -38,3 +38,10 @@ test('CORS preflights are answered on exactly the API routes', async () => {
   }
 });
 
+test('each route is counted by the limiter its declaration names, and no other route is', async () => {
+  const max = { token: 17, apps: 5, signIn: 30 };
+  for (const r of ROUTES) {
+    const res = await ctx.app.inject({ method: r.method, url: r.url, ...(r.method === 'POST' ? { payload: {} } : {}) });
+    assert.equal(res.headers['x-ratelimit-limit'], r.rateLimit && String(max[r.rateLimit]), `${r.method} ${r.url}`);
+  }
+});

@@ -1,4 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import { ROUTES } from '../../src/http/routes/index.js';
+
+/** The rate-limited routes, as `METHOD /path`, read from their declarations. */
+export const LIMITED_ROUTES = ROUTES.filter((route) => route.rateLimit).map((route) => `${route.method} ${route.url}`);
 
 /**
  * Every method and path the app serves, read from Fastify's route tree (HEAD routes come with each

@@ -48,9 +48,6 @@ export const ROUTES: readonly RouteDeclaration[] = [
   HOME,
 ];
 
-/** The rate-limited routes, as `METHOD /path`. */
-export const LIMITED_ROUTES = ROUTES.filter((route) => route.rateLimit).map((route) => `${route.method} ${route.url}`);
-
 type RoutePlugin = (app: FastifyInstance, options: { deps: Deps }) => Promise<void>;
 /** The plugins whose routes answer programs (audience `api`) and people's browsers (`page`). */
 export const API_PLUGINS: readonly RoutePlugin[] = [healthRoutes, metadataRoutes, appsRoutes, tokenRoutes, accountRoutes, instanceRoutes, defaultImageRoutes];
