@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
@@ -14,23 +13,14 @@ import { installApiCors } from './http/cors.js';
 import { installMultipart } from './http/multipart.js';
 import { installRateLimits } from './http/rate-limits.js';
 import { requestLogger } from './http/request-logger.js';
-import { accountRoutes } from './http/routes/accounts.js';
-import { appsRoutes } from './http/routes/apps.js';
-import { authorizeRoutes } from './http/routes/authorize.js';
-import { authorizedApplicationsRoutes } from './http/routes/authorized-applications.js';
-import { defaultImageRoutes } from './http/routes/default-images.js';
-import { healthRoutes } from './http/routes/health.js';
-import { instanceRoutes } from './http/routes/instance.js';
-import { metadataRoutes } from './http/routes/metadata.js';
+import { admitOnly } from './http/route.js';
+import { API_PLUGINS, PAGE_PLUGINS, ROUTES } from './http/routes/index.js';
 import { openApiRoutes } from './http/routes/openapi.js';
-import { signInRoutes } from './http/routes/sign-in.js';
-import { tokenRoutes } from './http/routes/token.js';
 import { countRequests } from './store/rate-limits.js';
+import { staticRoutes } from './http/routes/static.js';
 import { parse as parseQuery } from 'node:querystring';
 
 const VIEWS = fileURLToPath(new URL('../views/', import.meta.url));
-const STYLESHEET = readFileSync(`${VIEWS}style.css`);
-const COPY_SCRIPT = readFileSync(`${VIEWS}copy.js`);
 
 /** Request and response fields that may carry secrets: never written to the log. */
 export const REDACTED = [
@@ -115,15 +105,19 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     done(null, payload);
   });
 
+  // Each route goes into the scope of its declared audience (http/route.ts), which admits no other.
   // API routes answer browser-based clients from any origin; pages do not.
   await app.register(async (api) => {
+    admitOnly(api, 'api');
     await installApiCors(api);
-    for (const routes of [healthRoutes, metadataRoutes, openApiRoutes, appsRoutes, tokenRoutes, accountRoutes, instanceRoutes, defaultImageRoutes]) await api.register(routes, { deps });
+    await api.register(openApiRoutes, { deps, routes: ROUTES });
+    for (const routes of API_PLUGINS) await api.register(routes, { deps });
   });
   // Pages sign people in and post forms: only they render templates, read cookies and check CSRF
   // tokens, so the API routes (every bearer check, every token) do not run the hooks that the view
   // and cookie plugins add to every request of their scope.
   await app.register(async (pages) => {
+    admitOnly(pages, 'page');
     await pages.register(view, { engine: { eta: new Eta() }, root: VIEWS, viewExt: 'eta', defaultContext: { instanceTitle: deps.config.instance.title } });
     await pages.register(cookie);
     // cookies are Secure whenever the request is https, and `__Host-` prefixed whenever it can be:
@@ -139,15 +133,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: issuerHttps },
       getToken: (request) => (request.body as Record<string, string> | undefined)?._csrf,
     });
-    for (const routes of [signInRoutes, authorizeRoutes, authorizedApplicationsRoutes]) await pages.register(routes, { deps });
+    for (const routes of PAGE_PLUGINS) await pages.register(routes, { deps });
   });
-
-  app.get('/style.css', async (_request, reply) =>
-    reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(STYLESHEET),
-  );
-  app.get('/copy.js', async (_request, reply) =>
-    reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(COPY_SCRIPT),
-  );
-  app.get('/', async (_request, reply) => reply.redirect('/oauth/authorized_applications'));
+  // the stylesheet, script and home redirect: neither CORS nor cookies
+  await app.register(async (statics) => {
+    admitOnly(statics, 'static');
+    await statics.register(staticRoutes);
+  });
   return app;
 }

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import type { FastifyInstance } from 'fastify';
-import { LIMITED_ROUTES } from '../src/http/rate-limits.js';
 import { registerAppShape } from '../src/http/routes/apps.js';
 import { tokenShape } from '../src/http/routes/token.js';
 import { testApp, type TestContext } from './support/app.js';
+import { LIMITED_ROUTES, servedRoutes } from './support/routes.js';
 
 let ctx: TestContext;
 let doc: {
@@ -22,28 +21,6 @@ before(async () => {
   doc = res.json();
 });
 after(() => ctx.close());
-
-/**
- * Every method and path the app serves, read from Fastify's route tree (HEAD routes come with each
- * GET; `OPTIONS *` is the CORS preflight, not an operation).
- */
-function servedRoutes(app: FastifyInstance): string[] {
-  const routes: string[] = [];
-  const stack: string[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const m = /^([│ ]*)[├└]── (\S+)(?: \(([A-Z, ]+)\))?/.exec(line);
-    if (!m) continue;
-    const depth = m[1]!.length / 4;
-    stack.length = depth;
-    stack.push(m[2]!);
-    const path = stack.join('');
-    for (const method of m[3]?.split(', ') ?? []) {
-      if (method === 'HEAD' || (method === 'OPTIONS' && path === '*')) continue;
-      routes.push(`${method} ${path}`);
-    }
-  }
-  return routes.sort();
-}
 
 test('the document is valid OpenAPI 3', async () => {
   const validator = new Validator();

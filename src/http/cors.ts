@@ -1,12 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 
-/** The API paths (SPEC §3): browser-based clients call these from any origin; pages never. */
-const API_PATHS = [/^\/api\//, /^\/oauth\/(token|revoke|introspect|userinfo)$/, /^\/\.well-known\//, /^\/health$/, /^\/openapi\.json$/];
-
-function isApiPath(url: string): boolean {
-  const path = url.split('?')[0]!.replace(/(.)\/+$/, '$1');
-  return API_PATHS.some((p) => p.test(path));
-}
+/** The request's path, without its query or trailing slashes (routes match either way). */
+const pathOf = (url: string) => url.split('?')[0]!.replace(/(.)\/+$/, '$1');
 
 /** On every API answer, errors included: any origin may read it, and a 429's or 503's Retry-After. */
 const CORS_HEADERS = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'Retry-After' };
@@ -20,15 +15,21 @@ const PREFLIGHT_HEADERS = {
 };
 
 /**
- * CORS for the API routes' plugin scope. With any origin allowed (no credentials: tokens travel in
+ * CORS for the API routes' plugin scope (SPEC §3): browser-based clients call the routes declared
+ * for audience `api` from any origin; pages never. With any origin allowed (no credentials: tokens travel in
  * headers and bodies, never cookies) every answer carries the same fixed headers, set in one hook;
  * @fastify/cors merged its options object for every request to find that out. Preflights reach a
- * wildcard `OPTIONS *` route; routes are not scoped, so it also catches preflights for pages:
- * those are answered 404, without CORS headers.
+ * wildcard `OPTIONS *` route; routes are not scoped, so it also catches preflights for pages and
+ * unknown paths: those are answered 404, without CORS headers. Call it before the scope's routes
+ * are registered: it learns their paths as they are.
  */
 export async function installApiCors(api: FastifyInstance): Promise<void> {
+  const apiPaths = new Set<string>();
+  api.addHook('onRoute', (route) => {
+    if (route.config?.route?.audience === 'api') apiPaths.add(route.url);
+  });
   api.addHook('onRequest', (request, reply, done) => {
-    if (request.method === 'OPTIONS' && !isApiPath(request.url)) return reply.callNotFound();
+    if (request.method === 'OPTIONS' && !apiPaths.has(pathOf(request.url))) return reply.callNotFound();
     reply.headers(CORS_HEADERS);
     done();
   });

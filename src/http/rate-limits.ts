@@ -7,6 +7,7 @@ import { tooManyRequests } from '../errors.js';
 import { isRegisteredClient } from '../oauth/clients.js';
 import { claimedClientId } from './client-auth.js';
 import { RateLimitCounter, type AddCounts, type Counted } from './rate-limit-counter.js';
+import type { Limiter } from './route.js';
 
 const MINUTE = 60_000;
 
@@ -63,22 +64,17 @@ function knownClients(deps: Pick<Deps, 'db' | 'clock'>): (clientId: string) => P
 }
 
 /**
- * The limited routes (SPEC §1 and §3). Token endpoints count after the body is parsed, since the
- * key holds the client id; the others count before, so a flood costs no body parsing.
- * Sign-in failures are also throttled per account and per address in accounts/sessions.ts; the
- * request limit here (10× the failure limit per address) bounds what a flood costs beyond that:
- * a password hash or an audit row per attempt.
+ * The limiters (SPEC §1 and §3); a route's declaration names the one that counts it. The token
+ * limiter counts after the body is parsed, since the key holds the client id; the others count
+ * before, so a flood costs no body parsing. Sign-in failures are also throttled per account and
+ * per address in accounts/sessions.ts; the request limit here (10× the failure limit per address)
+ * bounds what a flood costs beyond that: a password hash or an audit row per attempt.
  */
-export const LIMITED_ROUTES = ['POST /oauth/token', 'POST /oauth/revoke', 'POST /oauth/introspect', 'POST /api/v1/apps', 'POST /auth/sign_in'] as const;
-
-function limitsOf(deps: Pick<Deps, 'db' | 'clock'>, config: Deps['config']['rateLimit']): Record<(typeof LIMITED_ROUTES)[number], RateLimitOptions> {
-  const token: RateLimitOptions = { max: config.token, timeWindow: MINUTE, hook: 'preValidation', keyGenerator: clientAndAddress(deps) };
+function limitsOf(deps: Pick<Deps, 'db' | 'clock'>, config: Deps['config']['rateLimit']): Record<Limiter, RateLimitOptions> {
   return {
-    'POST /oauth/token': token,
-    'POST /oauth/revoke': token,
-    'POST /oauth/introspect': token,
-    'POST /api/v1/apps': { max: config.apps, timeWindow: 10 * MINUTE, hook: 'onRequest', keyGenerator: address },
-    'POST /auth/sign_in': { max: config.signIn * 10, timeWindow: 15 * MINUTE, hook: 'onRequest', keyGenerator: address },
+    token: { max: config.token, timeWindow: MINUTE, hook: 'preValidation', keyGenerator: clientAndAddress(deps) },
+    apps: { max: config.apps, timeWindow: 10 * MINUTE, hook: 'onRequest', keyGenerator: address },
+    signIn: { max: config.signIn * 10, timeWindow: 15 * MINUTE, hook: 'onRequest', keyGenerator: address },
   };
 }
 
@@ -124,10 +120,8 @@ export async function installRateLimits(app: FastifyInstance, deps: Deps, addCou
   const limits = limitsOf(deps, config.rateLimit);
   // Runs before the plugin's own onRoute hook (added below), which reads config.rateLimit.
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) {
-      const limit = (limits as Record<string, RateLimitOptions>)[`${method} ${route.url}`];
-      if (limit) route.config = { ...route.config, rateLimit: limit };
-    }
+    const limiter = route.config?.route?.rateLimit;
+    if (limiter) route.config = { ...route.config, rateLimit: limits[limiter] };
   });
 
   let redis: Redis | undefined;

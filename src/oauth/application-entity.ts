@@ -15,5 +15,5 @@ export function registeredApplicationEntity(
   app: { id: number; clientId: string; name: string; website: string | null; scopes: string[]; redirectUris: string[] },
   clientSecret: string,
 ) {
-  return { ...applicationEntity(app), client_id: app.clientId, client_secret: clientSecret, client_secret_expires_at: 0 };
+  return { ...applicationEntity(app), client_id: app.clientId, client_secret: clientSecret, client_secret_expires_at: 0 as const };
 }

@@ -3,8 +3,11 @@
 // answer shows a stack trace or a path inside the server. Used by test/junk.test.ts (inject) and
 // test/junk-at-scale.ts (a listening server over HTTP).
 import fc from 'fast-check';
+import type { RouteDeclaration } from '../../src/http/route.js';
+import { ROUTES } from '../../src/http/routes/index.js';
 
-export type Kind = 'api' | 'page';
+/** What an endpoint answers: JSON to programs, HTML to browsers, or a fixed file (or redirect) whatever it is sent. */
+export type Kind = 'api' | 'page' | 'file';
 
 export interface Endpoint {
   method: 'GET' | 'POST';
@@ -14,32 +17,18 @@ export interface Endpoint {
   params: readonly string[];
 }
 
-const CLIENT = ['client_id', 'client_secret'];
-const AUTHORIZE = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'force_login', 'lang'];
+function kindOf(route: RouteDeclaration): Kind {
+  if (route.audience === 'page') return 'page';
+  return Object.values(route.responses).some((answer) => 'json' in answer) ? 'api' : 'file';
+}
 
-export const ENDPOINTS: readonly Endpoint[] = [
-  { method: 'POST', path: '/api/v1/apps', kind: 'api', params: ['client_name', 'redirect_uris', 'scopes', 'website'] },
-  { method: 'GET', path: '/api/v1/apps/verify_credentials', kind: 'api', params: [] },
-  { method: 'GET', path: '/oauth/authorize', kind: 'page', params: AUTHORIZE },
-  { method: 'POST', path: '/oauth/authorize', kind: 'page', params: [...AUTHORIZE, 'decision', '_csrf'] },
-  { method: 'POST', path: '/oauth/token', kind: 'api', params: [...CLIENT, 'grant_type', 'code', 'redirect_uri', 'code_verifier', 'scope', 'refresh_token'] },
-  { method: 'POST', path: '/oauth/revoke', kind: 'api', params: [...CLIENT, 'token', 'token_type_hint'] },
-  { method: 'POST', path: '/oauth/introspect', kind: 'api', params: [...CLIENT, 'token', 'token_type_hint'] },
-  { method: 'GET', path: '/oauth/userinfo', kind: 'api', params: [] },
-  { method: 'POST', path: '/oauth/userinfo', kind: 'api', params: [] },
-  { method: 'GET', path: '/api/v1/accounts/verify_credentials', kind: 'api', params: [] },
-  { method: 'GET', path: '/auth/sign_in', kind: 'page', params: ['return_to'] },
-  { method: 'POST', path: '/auth/sign_in', kind: 'page', params: ['username', 'password', 'return_to', '_csrf'] },
-  { method: 'POST', path: '/auth/sign_out', kind: 'page', params: ['return_to', '_csrf'] },
-  { method: 'GET', path: '/oauth/authorized_applications', kind: 'page', params: [] },
-  { method: 'POST', path: '/oauth/authorized_applications', kind: 'page', params: ['client_id', '_csrf'] },
-  { method: 'GET', path: '/.well-known/oauth-authorization-server', kind: 'api', params: [] },
-  { method: 'GET', path: '/health', kind: 'api', params: [] },
-  { method: 'GET', path: '/api/v1/instance', kind: 'api', params: [] },
-  { method: 'GET', path: '/api/v2/instance', kind: 'api', params: [] },
-  { method: 'GET', path: '/.well-known/nodeinfo', kind: 'api', params: [] },
-  { method: 'GET', path: '/nodeinfo/2.0', kind: 'api', params: [] },
-];
+/** Every declared route: a route added later gets junk too. */
+export const ENDPOINTS: readonly Endpoint[] = ROUTES.map((route) => ({
+  method: route.method,
+  path: route.url,
+  kind: kindOf(route),
+  params: Object.keys(route.params ?? {}),
+}));
 
 /** Real state planted before the junk, so junk that carries a real value reaches the deep code paths. */
 export interface JunkSeed {
@@ -542,6 +531,7 @@ export function problemWith(endpoint: Endpoint, answer: JunkAnswer): string | un
   if (![200, 302, 303].includes(status) && (status < 400 || status > 499)) return `unexpected status ${status}`;
   if (/\n\s+at /.test(body) || /node_modules|\/src\/|\.ts:\d+|\/work\//.test(body)) return `internals in the body: ${body.slice(0, 300)}`;
   if (status === 302 || status === 303) return answer.headers.location ? undefined : `redirect without a location`;
+  if (endpoint.kind === 'file') return undefined;
   if (endpoint.kind === 'page') {
     return type.startsWith('text/html') ? undefined : `page answered ${type || 'no content type'}: ${body.slice(0, 200)}`;
   }

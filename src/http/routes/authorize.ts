@@ -12,28 +12,67 @@ import {
   type AuthorizeRequest,
   type RedirectableError,
 } from '../../oauth/authorization.js';
+import { html, PAGE_ERRORS, redirect } from '../answers.js';
 import { pageMessage, renderPage, sessionId } from '../pages.js';
+import { shapeOf } from '../parameters.js';
 import { booleanParam, oauthParams, one, rawParams } from '../params.js';
+import { declareRoute, route } from '../route.js';
 
-export const authorizeShape = {
-  response_type: one.optional(),
-  client_id: one.optional(),
-  redirect_uri: one.optional(),
-  scope: one.optional(),
-  state: one.optional(),
-  code_challenge: one.optional(),
-  code_challenge_method: one.optional(),
-  force_login: one.optional(),
-  // OpenID Connect's `prompt=consent`: show the consent page even when consent is remembered
-  prompt: one.optional(),
-  lang: one.optional(),
-};
-export const decisionShape = { ...authorizeShape, decision: one.optional(), _csrf: one.optional() };
+const AUTHORIZE_PARAMETERS = [
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'scope',
+  'state',
+  'code_challenge',
+  'code_challenge_method',
+  'force_login',
+  'prompt',
+  'lang',
+] as const;
+export const authorizeShape = shapeOf(...AUTHORIZE_PARAMETERS);
+export const decisionShape = shapeOf(...AUTHORIZE_PARAMETERS, 'decision', '_csrf');
+
+export const AUTHORIZE = route({
+  method: 'GET',
+  url: '/oauth/authorize',
+  audience: 'page',
+  tag: 'OAuth',
+  operationId: 'authorize',
+  summary: 'Show the consent page (a browser page)',
+  description:
+    'Unknown client or redirect URI: an error page. Other bad parameters: a redirect to the client with `error`, `state` and `iss`. ' +
+    'Not signed in: a redirect to the sign-in page. Remembered consent: a redirect with a code at once.',
+  params: authorizeShape,
+  required: ['response_type', 'client_id', 'redirect_uri'],
+  responses: {
+    200: html('The consent page, with Authorize and Deny.'),
+    302: redirect('To the client (`code` or `error`, `state`, `iss`) or to the sign-in page.'),
+    400: html('Unknown client or redirect URI.'),
+  },
+});
+
+export const DECIDE = route({
+  method: 'POST',
+  url: '/oauth/authorize',
+  audience: 'page',
+  tag: 'OAuth',
+  operationId: 'decide',
+  summary: 'The user’s answer on the consent page',
+  params: decisionShape,
+  required: ['client_id', 'redirect_uri', 'response_type', 'decision', '_csrf'],
+  responses: {
+    200: html('Out-of-band clients: the code in the element with id `authorization_code`.'),
+    302: redirect('To the client with `code` (or `error=access_denied`), `state` and `iss`.'),
+    ...PAGE_ERRORS,
+  },
+});
 
 export async function authorizeRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
-  const config = { page: true, redirectsToClients: true };
+  // the consent page's form and its answers may send the browser on to the client
+  const config = { redirectsToClients: true };
 
-  app.get('/oauth/authorize', { config }, async (request, reply) => {
+  declareRoute(app, AUTHORIZE, async (request, reply) => {
     let params;
     try {
       params = oauthParams(request, authorizeShape);
@@ -64,9 +103,9 @@ export async function authorizeRoutes(app: FastifyInstance, { deps }: { deps: De
       hidden: Object.entries(params).filter(([k, v]) => k !== 'force_login' && k !== 'prompt' && k !== 'lang' && v !== undefined),
       returnTo: request.url,
     });
-  });
+  }, { config });
 
-  app.post('/oauth/authorize', { config, preHandler: app.csrfProtection }, async (request, reply) => {
+  declareRoute(app, DECIDE, async (request, reply) => {
     const params = oauthParams(request, decisionShape);
     const user = await signedInUser(request);
     if (!user) throw new OAuthError('access_denied', 'You are not signed in any more. Go back to the application and start again.', 403);
@@ -79,7 +118,7 @@ export async function authorizeRoutes(app: FastifyInstance, { deps }: { deps: De
     if (url) return reply.redirect(url, 302);
     reply.code(400);
     return renderPage(reply, 'error', { title: 'Access denied', message: `You did not allow ${check.request.app.name} to use your account.`, status: 400 });
-  });
+  }, { config, preHandler: app.csrfProtection });
 
   async function signedInUser(request: FastifyRequest): Promise<UserRow | undefined> {
     const id = sessionId(request);

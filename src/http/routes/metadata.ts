@@ -1,11 +1,22 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
-import { refreshTokensOn } from '../../oauth/grants/index.js';
+import { offeredGrantTypes } from '../../oauth/grants/index.js';
+import { json, ServerMetadata } from '../answers.js';
+import { declareRoute, route } from '../route.js';
+
+export const METADATA = route({
+  method: 'GET',
+  url: '/.well-known/oauth-authorization-server',
+  audience: 'api',
+  tag: 'Server',
+  operationId: 'metadata',
+  summary: 'Authorization server metadata (RFC 8414)',
+  responses: { 200: json(ServerMetadata, 'Every endpoint and capability.') },
+});
 
 /** RFC 8414 server metadata: how strict clients discover every endpoint and capability. */
 export async function metadataRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
   const issuer = deps.config.issuer;
-  const refreshOn = refreshTokensOn(deps.config);
   const authMethods = ['client_secret_basic', 'client_secret_post'];
   const metadata = {
     issuer,
@@ -16,17 +27,17 @@ export async function metadataRoutes(app: FastifyInstance, { deps }: { deps: Dep
     introspection_endpoint: `${issuer}/oauth/introspect`,
     userinfo_endpoint: `${issuer}/oauth/userinfo`,
     service_documentation: `${issuer}/openapi.json`,
-    scopes_supported: deps.scopes.known,
+    scopes_supported: [...deps.scopes.known],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', 'client_credentials', ...(refreshOn ? ['refresh_token'] : [])],
+    grant_types_supported: offeredGrantTypes(deps.config),
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: authMethods,
     revocation_endpoint_auth_methods_supported: authMethods,
     introspection_endpoint_auth_methods_supported: authMethods,
     authorization_response_iss_parameter_supported: true,
   };
-  app.get('/.well-known/oauth-authorization-server', async (_request, reply) => {
+  declareRoute(app, METADATA, async (_request, reply) => {
     reply.header('Cache-Control', 'public, max-age=900');
     return metadata;
   });

@@ -2,16 +2,57 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { signIn, SignInFailed, SignInThrottled, signOut, SESSION_LIFETIME_SECONDS } from '../../accounts/sessions.js';
 import type { Deps } from '../../deps.js';
 import { applicationName } from '../../oauth/applications.js';
+import { html, PAGE_ERRORS, redirect } from '../answers.js';
 import { localPath, renderPage, sessionCookieName, sessionCookieOptions, sessionId } from '../pages.js';
-import { oauthParams, one } from '../params.js';
+import { shapeOf } from '../parameters.js';
+import { oauthParams } from '../params.js';
+import { declareRoute, route } from '../route.js';
 
-export const signInShape = { username: one.optional(), password: one.optional(), return_to: one.optional(), _csrf: one.optional() };
-export const signInFormShape = { return_to: one.optional() };
-export const signOutShape = { return_to: one.optional(), _csrf: one.optional() };
+export const signInShape = shapeOf('username', 'password', 'return_to', '_csrf');
+export const signInFormShape = shapeOf('return_to');
+export const signOutShape = shapeOf('return_to', '_csrf');
+
+export const SIGN_IN_FORM = route({
+  method: 'GET',
+  url: '/auth/sign_in',
+  audience: 'page',
+  tag: 'Pages',
+  operationId: 'signInForm',
+  summary: 'The sign-in form',
+  params: signInFormShape,
+  responses: { 200: html('The form: username (or e-mail), password, Log in.') },
+});
+
+export const SIGN_IN = route({
+  method: 'POST',
+  url: '/auth/sign_in',
+  audience: 'page',
+  tag: 'Pages',
+  operationId: 'signIn',
+  summary: 'Sign in',
+  params: signInShape,
+  required: ['username', 'password', '_csrf'],
+  responses: {
+    303: redirect('Signed in: back to return_to (a path on this server).'),
+    401: html('The form again, with one generic message.'),
+    ...PAGE_ERRORS,
+  },
+  rateLimit: 'signIn',
+});
+
+export const SIGN_OUT = route({
+  method: 'POST',
+  url: '/auth/sign_out',
+  audience: 'page',
+  tag: 'Pages',
+  operationId: 'signOut',
+  summary: 'Sign out',
+  params: signOutShape,
+  required: ['_csrf'],
+  responses: { 303: redirect('To the sign-in form.'), ...PAGE_ERRORS },
+});
 
 export async function signInRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
-  const page = { page: true };
-
   const showForm = async (reply: FastifyReply, returnTo: string | undefined, extra: { error?: string; username?: string } = {}) =>
     renderPage(reply, 'sign-in', {
       title: 'Log in',
@@ -21,12 +62,12 @@ export async function signInRoutes(app: FastifyInstance, { deps }: { deps: Deps 
       appName: await appAsking(deps, returnTo),
     });
 
-  app.get('/auth/sign_in', { config: page }, async (request, reply) => {
+  declareRoute(app, SIGN_IN_FORM, async (request, reply) => {
     const returnTo = localPath(oauthParams(request, signInFormShape).return_to);
     return showForm(reply, returnTo);
   });
 
-  app.post('/auth/sign_in', { config: page, preHandler: app.csrfProtection }, async (request, reply) => {
+  declareRoute(app, SIGN_IN, async (request, reply) => {
     const params = oauthParams(request, signInShape);
     const returnTo = localPath(params.return_to);
     try {
@@ -53,13 +94,13 @@ export async function signInRoutes(app: FastifyInstance, { deps }: { deps: Deps 
       }
       throw err;
     }
-  });
+  }, { preHandler: app.csrfProtection });
 
-  app.post('/auth/sign_out', { config: page, preHandler: app.csrfProtection }, async (request, reply) => {
+  declareRoute(app, SIGN_OUT, async (request, reply) => {
     const returnTo = localPath(oauthParams(request, signOutShape).return_to);
     await endSession(deps, request, reply);
     return reply.redirect(returnTo ? `/auth/sign_in?return_to=${encodeURIComponent(returnTo)}` : '/auth/sign_in', 303);
-  });
+  }, { preHandler: app.csrfProtection });
 }
 
 /** The app on whose behalf the person signs in, when they come from /oauth/authorize: the page names it. */

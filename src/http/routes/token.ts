@@ -5,21 +5,66 @@ import { authenticateClient } from '../../oauth/clients.js';
 import { grantFor } from '../../oauth/grants/index.js';
 import { introspect } from '../../oauth/introspection.js';
 import { revoke } from '../../oauth/revocation.js';
+import { Empty, Introspection, json, oauthError, Token } from '../answers.js';
 import { clientCredentials } from '../client-auth.js';
-import { oauthParams, one, presentedToken } from '../params.js';
+import { shapeOf } from '../parameters.js';
+import { oauthParams } from '../params.js';
+import { declareRoute, route, type RouteDeclaration } from '../route.js';
 
-const clientShape = { client_id: one.optional(), client_secret: one.optional() };
-export const tokenShape = {
-  ...clientShape,
-  grant_type: one.optional(),
-  code: one.optional(),
-  redirect_uri: one.optional(),
-  code_verifier: one.optional(),
-  scope: one.optional(),
-  refresh_token: one.optional(),
-};
-export const revokeShape = { ...clientShape, token: presentedToken.optional(), token_type_hint: one.optional() };
+export const tokenShape = shapeOf('client_id', 'client_secret', 'grant_type', 'code', 'redirect_uri', 'code_verifier', 'scope', 'refresh_token');
+export const revokeShape = shapeOf('client_id', 'client_secret', 'token', 'token_type_hint');
 export const introspectShape = revokeShape;
+
+export const TOKEN = route({
+  method: 'POST',
+  url: '/oauth/token',
+  audience: 'api',
+  tag: 'OAuth',
+  operationId: 'token',
+  summary: 'Obtain a token',
+  security: 'client',
+  params: tokenShape,
+  required: ['grant_type'],
+  responses: {
+    200: json(Token, 'The token (Cache-Control: no-store).'),
+    400: oauthError('invalid_request, invalid_grant, invalid_scope or unsupported_grant_type.'),
+    401: { ...oauthError('invalid_client'), headers: ['WWW-Authenticate'] },
+  },
+  rateLimit: 'token',
+});
+
+export const REVOKE = route({
+  method: 'POST',
+  url: '/oauth/revoke',
+  audience: 'api',
+  tag: 'OAuth',
+  operationId: 'revoke',
+  summary: 'Revoke a token (RFC 7009)',
+  description: 'Revoking a refresh token revokes its access tokens. Unknown tokens are fine (200).',
+  security: 'client',
+  params: revokeShape,
+  required: ['token'],
+  responses: {
+    200: json(Empty, 'Revoked, or nothing to revoke.'),
+    403: oauthError('unauthorized_client: another client’s token, or no valid client credentials.'),
+  },
+  rateLimit: 'token',
+});
+
+export const INTROSPECT = route({
+  method: 'POST',
+  url: '/oauth/introspect',
+  audience: 'api',
+  tag: 'OAuth',
+  operationId: 'introspect',
+  summary: 'What a token is (RFC 7662)',
+  description: 'A client sees its own tokens; an app created with `apps:create --resource-server` sees every token.',
+  security: 'client',
+  params: introspectShape,
+  required: ['token'],
+  responses: { 200: json(Introspection, '`{"active": false}` for anything not live or not visible.'), 401: oauthError('invalid_client') },
+  rateLimit: 'token',
+});
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
@@ -30,7 +75,7 @@ export async function tokenRoutes(app: FastifyInstance, { deps }: { deps: Deps }
     done(null, payload);
   });
 
-  app.post('/oauth/token', async (request) => {
+  declareRoute(app, TOKEN, async (request) => {
     const params = oauthParams(request, tokenShape);
     if (!params.grant_type) throw missingParameter('grant_type');
     const grant = grantFor(deps.config, params.grant_type);
@@ -40,7 +85,7 @@ export async function tokenRoutes(app: FastifyInstance, { deps }: { deps: Deps }
     return issued;
   });
 
-  app.post('/oauth/revoke', async (request) => {
+  declareRoute(app, REVOKE, async (request) => {
     const params = oauthParams(request, revokeShape);
     let client;
     try {
@@ -56,7 +101,7 @@ export async function tokenRoutes(app: FastifyInstance, { deps }: { deps: Deps }
     return {};
   });
 
-  app.post('/oauth/introspect', async (request) => {
+  declareRoute(app, INTROSPECT, async (request) => {
     const params = oauthParams(request, introspectShape);
     let answer;
     try {
