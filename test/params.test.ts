@@ -26,7 +26,7 @@ function byParams(parse: typeof oauthParams, shape: Record<string, z.ZodType>, b
     return { data: { ...parse(request(body), shape) } };
   } catch (err) {
     assert.ok(err instanceof OAuthError, String(err));
-    const named = /parameter (\S+) must|(\S+) is not valid/.exec(`${err.code} ${err.description ?? ''}`);
+    const named = /parameter (\S+) must|(\S+) is not valid/.exec(err.message);
     return { wrong: named?.[1] ?? named?.[2] ?? '?' };
   }
 }

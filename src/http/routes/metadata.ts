@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../deps.js';
 import { offeredGrantTypes } from '../../oauth/grants/index.js';
 import { json, ServerMetadata } from '../answers.js';
+import { CLIENT_AUTH_METHODS } from '../client-auth.js';
 import { declareRoute, route } from '../route.js';
 
 export const METADATA = route({
@@ -17,7 +18,7 @@ export const METADATA = route({
 /** RFC 8414 server metadata: how strict clients discover every endpoint and capability. */
 export async function metadataRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
   const issuer = deps.config.issuer;
-  const authMethods = ['client_secret_basic', 'client_secret_post'];
+  const authMethods = CLIENT_AUTH_METHODS.map((method) => method.name);
   const metadata = {
     issuer,
     authorization_endpoint: `${issuer}/oauth/authorize`,
