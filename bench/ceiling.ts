@@ -16,7 +16,10 @@ import { hashSecret, randomToken } from '../src/secrets.js';
 
 const kind = process.argv[2];
 const port = Number(process.env.PORT ?? 3100);
-const db = kind === 'A' ? undefined : await openDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir: process.env.DATA_DIR ?? './data' });
+const db =
+  kind === 'A'
+    ? undefined
+    : await openDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir: process.env.DATA_DIR ?? './data' });
 const appId = Number(process.env.BENCH_APP_ID);
 const tokenHash = process.env.BENCH_TOKEN_HASH ?? '';
 
@@ -38,7 +41,10 @@ app.post('/ceiling', async (request) => {
     return { access_token: token, token_type: 'Bearer', scope: 'read', created_at: Math.floor(now.getTime() / 1000) };
   }
   if (kind === 'C') {
-    const [row] = await db!.query<{ id: number; scopes: string[] }>(`SELECT id, scopes FROM access_tokens WHERE token_hash = $1`, [tokenHash]);
+    const [row] = await db!.query<{ id: number; scopes: string[] }>(
+      `SELECT id, scopes FROM access_tokens WHERE token_hash = $1`,
+      [tokenHash],
+    );
     if (!row) throw new Error('token not found');
     return { active: true, scope: row.scopes.join(' ') };
   }

@@ -37,7 +37,8 @@ await pool.query(`
   CREATE INDEX IF NOT EXISTS oidc_payloads_user_code ON oidc_payloads (user_code) WHERE user_code IS NOT NULL;
   CREATE INDEX IF NOT EXISTS oidc_payloads_uid ON oidc_payloads (uid) WHERE uid IS NOT NULL`);
 
-const run = (name: string, text: string, values: unknown[]) => pool.query<{ payload: AdapterPayload; consumed_at: Date | null }>({ name, text, values });
+const run = (name: string, text: string, values: unknown[]) =>
+  pool.query<{ payload: AdapterPayload; consumed_at: Date | null }>({ name, text, values });
 
 /** A payload as the provider expects it back: gone once expired, `consumed` set once consumed. */
 function found(rows: { payload: AdapterPayload; consumed_at: Date | null }[]): AdapterPayload | undefined {
@@ -58,27 +59,50 @@ class PostgresAdapter implements Adapter {
        VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))
        ON CONFLICT (id, type) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
          user_code = excluded.user_code, uid = excluded.uid, expires_at = excluded.expires_at`,
-      [id, this.type, payload, payload.grantId ?? null, payload.userCode ?? null, payload.uid ?? null, expiresIn ?? null],
+      [
+        id,
+        this.type,
+        payload,
+        payload.grantId ?? null,
+        payload.userCode ?? null,
+        payload.uid ?? null,
+        expiresIn ?? null,
+      ],
     );
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const { rows } = await run('oidc_find', `SELECT payload, consumed_at FROM oidc_payloads WHERE id = $1 AND type = $2 AND ${LIVE}`, [id, this.type]);
+    const { rows } = await run(
+      'oidc_find',
+      `SELECT payload, consumed_at FROM oidc_payloads WHERE id = $1 AND type = $2 AND ${LIVE}`,
+      [id, this.type],
+    );
     return found(rows);
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    const { rows } = await run('oidc_find_user_code', `SELECT payload, consumed_at FROM oidc_payloads WHERE user_code = $1 AND type = $2 AND ${LIVE}`, [userCode, this.type]);
+    const { rows } = await run(
+      'oidc_find_user_code',
+      `SELECT payload, consumed_at FROM oidc_payloads WHERE user_code = $1 AND type = $2 AND ${LIVE}`,
+      [userCode, this.type],
+    );
     return found(rows);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    const { rows } = await run('oidc_find_uid', `SELECT payload, consumed_at FROM oidc_payloads WHERE uid = $1 AND type = $2 AND ${LIVE}`, [uid, this.type]);
+    const { rows } = await run(
+      'oidc_find_uid',
+      `SELECT payload, consumed_at FROM oidc_payloads WHERE uid = $1 AND type = $2 AND ${LIVE}`,
+      [uid, this.type],
+    );
     return found(rows);
   }
 
   async consume(id: string): Promise<void> {
-    await run('oidc_consume', `UPDATE oidc_payloads SET consumed_at = now() WHERE id = $1 AND type = $2`, [id, this.type]);
+    await run('oidc_consume', `UPDATE oidc_payloads SET consumed_at = now() WHERE id = $1 AND type = $2`, [
+      id,
+      this.type,
+    ]);
   }
 
   async destroy(id: string): Promise<void> {
@@ -93,7 +117,17 @@ class PostgresAdapter implements Adapter {
 const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
 const provider = new Provider(`http://127.0.0.1:${port}`, {
   adapter: PostgresAdapter,
-  clients: [{ client_id: clientId, client_secret: clientSecret, token_endpoint_auth_method: 'client_secret_post', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'read' }],
+  clients: [
+    {
+      client_id: clientId,
+      client_secret: clientSecret,
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      scope: 'read',
+    },
+  ],
   scopes: ['read'],
   ttl: { ClientCredentials: 600 }, // its default, stated: ten minutes
   features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false } },

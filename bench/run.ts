@@ -46,7 +46,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
   },
 });
-if (args.only !== undefined && args.only !== 'oidc') throw new Error(`--only: the one group that runs alone is "oidc", not "${args.only}"`);
+if (args.only !== undefined && args.only !== 'oidc')
+  throw new Error(`--only: the one group that runs alone is "oidc", not "${args.only}"`);
 const DURATION = Number(args.duration ?? process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(args.warmup ?? process.env.BENCH_WARMUP ?? 3);
 const CONNECTIONS = Number(args.connections ?? process.env.BENCH_CONNECTIONS ?? 50);
@@ -87,15 +88,23 @@ let BUILD = '';
 /** Compiles src/ and bench/ once, with what they read at run time beside them. */
 function build(): void {
   BUILD = mkdtempSync(join(tmpdir(), 'doorman-bench-build-'));
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', BUILD], { stdio: 'inherit' });
-  for (const item of ['migrations', 'views', 'package.json']) cpSync(join(ROOT, item), join(BUILD, item), { recursive: true });
+  execFileSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', BUILD],
+    { stdio: 'inherit' },
+  );
+  for (const item of ['migrations', 'views', 'package.json'])
+    cpSync(join(ROOT, item), join(BUILD, item), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(BUILD, 'node_modules'));
 }
 
 /** Starts the server (node itself, so the pid is the server's) and waits for /health. */
 async function startServer(script: string, argv: string[], env: Record<string, string>, port: number): Promise<Server> {
   // the same V8 flags as the Dockerfile's CMD, for Doorman and the ceilings alike
-  const command = [...NODE_FLAGS, ...(UNDER_TSX ? ['--import', 'tsx', script] : [join(BUILD, script.replace(/\.ts$/, '.js'))])];
+  const command = [
+    ...NODE_FLAGS,
+    ...(UNDER_TSX ? ['--import', 'tsx', script] : [join(BUILD, script.replace(/\.ts$/, '.js'))]),
+  ];
   const child = spawn(process.execPath, [...command, ...argv], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
@@ -177,7 +186,10 @@ interface Load {
 }
 
 function cannon(load: Load, duration: number, port: number): Promise<autocannon.Result> {
-  const headers = { ...(load.body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...load.headers };
+  const headers = {
+    ...(load.body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+    ...load.headers,
+  };
   const request: autocannon.Request = { method: load.method, path: load.path, headers };
   if (typeof load.body === 'string') request.body = load.body;
   if (typeof load.body === 'function') {
@@ -213,7 +225,12 @@ async function window(name: string, server: Server, load: Load, seconds: number,
 function combine(windows: Figure[]): Figure {
   const mean = (pick: (f: Figure) => number) => windows.reduce((sum, f) => sum + pick(f), 0) / windows.length;
   const sum = (pick: (f: Figure) => number) => windows.reduce((total, f) => total + pick(f), 0);
-  const perAnswer = (pick: (f: Figure) => number) => sum((f) => pick(f) * f.rps) / Math.max(sum((f) => f.rps), 1);
+  const perAnswer = (pick: (f: Figure) => number) =>
+    sum((f) => pick(f) * f.rps) /
+    Math.max(
+      sum((f) => f.rps),
+      1,
+    );
   return {
     name: windows[0]!.name,
     rps: mean((f) => f.rps),
@@ -233,7 +250,9 @@ const pad = (s: string, n: number) => s.padEnd(n);
 const num = (n: number, d = 0) => n.toFixed(d).padStart(8);
 
 function header(): void {
-  console.log(`${pad('target', 44)}${'req/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'non2xx'.padStart(8)}${'errors'.padStart(8)}${'RSS MB'.padStart(8)}${'srv µs'.padStart(8)}${'db µs'.padStart(8)}  ratio`);
+  console.log(
+    `${pad('target', 44)}${'req/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'non2xx'.padStart(8)}${'errors'.padStart(8)}${'RSS MB'.padStart(8)}${'srv µs'.padStart(8)}${'db µs'.padStart(8)}  ratio`,
+  );
 }
 
 function line(f: Figure, ceiling?: Figure, target?: number): void {
@@ -241,24 +260,37 @@ function line(f: Figure, ceiling?: Figure, target?: number): void {
   if (ceiling) {
     const r = f.rps / ceiling.rps;
     const p99x = f.p99 / Math.max(ceiling.p99, 1);
-    const verdict = target === undefined ? '' : r >= target && p99x < 3 && f.non2xx === 0 && f.errors === 0 ? ' ok' : ' MISS';
+    const verdict =
+      target === undefined ? '' : r >= target && p99x < 3 && f.non2xx === 0 && f.errors === 0 ? ' ok' : ' MISS';
     ratio = `${r.toFixed(2)} × ${ceiling.name.split(' ')[0]} ${ceiling.name.split(' ')[1] ?? ''} (target ≥ ${target ?? '-'}), p99 ${p99x.toFixed(1)}×${verdict}`;
   }
-  console.log(`${pad(f.name, 44)}${num(f.rps)}${num(f.p50)}${num(f.p99)}${num(f.non2xx)}${num(f.errors)}${num(f.rssMb, 0)}${num(f.serverCpuUs)}${num(f.dbCpuUs)}  ${ratio}`);
+  console.log(
+    `${pad(f.name, 44)}${num(f.rps)}${num(f.p50)}${num(f.p99)}${num(f.non2xx)}${num(f.errors)}${num(f.rssMb, 0)}${num(f.serverCpuUs)}${num(f.dbCpuUs)}  ${ratio}`,
+  );
 }
 
 // ---- the run -------------------------------------------------------------------------------
 
 function benchDeps(db: Database, env: Record<string, string>): Deps {
   const config = loadConfig({ ...env, LOG_LEVEL: 'silent', RATE_LIMIT: 'off' });
-  return { db, config, log: pino({ level: 'silent' }), metrics: new Metrics({ processMetrics: false }), clock: () => new Date(), scopes: new ScopeCatalog(config.extraScopes), owners: ownerCache() };
+  return {
+    db,
+    config,
+    log: pino({ level: 'silent' }),
+    metrics: new Metrics({ processMetrics: false }),
+    clock: () => new Date(),
+    scopes: new ScopeCatalog(config.extraScopes),
+    owners: ownerCache(),
+  };
 }
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
 async function main(): Promise<void> {
   const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? '?';
-  console.log(`machine: ${availableParallelism()} cores, ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; node ${process.version}`);
+  console.log(
+    `machine: ${availableParallelism()} cores, ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; node ${process.version}`,
+  );
   console.log(
     `load: autocannon, ${CONNECTIONS} connections, ${DURATION} s measured per target in ${WINDOWS} windows taking turns with the others of its group, ${WARMUP} s warm-up, same machine`,
   );
@@ -290,9 +322,26 @@ async function main(): Promise<void> {
     const db = await openDatabase({ databaseUrl, dataDir });
     await migrate(db);
     const deps = benchDeps(db, { DATABASE_URL: databaseUrl });
-    const { app, clientSecret } = await registerApplication(deps, { client_name: 'bench', redirect_uris: REDIRECT_URI, scopes: 'read write' });
-    const live = await GRANTS.client_credentials!.issue(deps, { client: { clientId: app.clientId, clientSecret }, params: { scope: 'read' }, address: null });
-    const ccLoad: Load = { method: 'POST', path: '/oauth/token', body: form({ grant_type: 'client_credentials', client_id: app.clientId, client_secret: clientSecret, scope: 'read' }) };
+    const { app, clientSecret } = await registerApplication(deps, {
+      client_name: 'bench',
+      redirect_uris: REDIRECT_URI,
+      scopes: 'read write',
+    });
+    const live = await GRANTS.client_credentials!.issue(deps, {
+      client: { clientId: app.clientId, clientSecret },
+      params: { scope: 'read' },
+      address: null,
+    });
+    const ccLoad: Load = {
+      method: 'POST',
+      path: '/oauth/token',
+      body: form({
+        grant_type: 'client_credentials',
+        client_id: app.clientId,
+        client_secret: clientSecret,
+        scope: 'read',
+      }),
+    };
     return { db, deps, app, clientSecret, live, ccLoad };
   };
 
@@ -301,7 +350,11 @@ async function main(): Promise<void> {
     const databaseUrl = await makeDatabase('');
     const { db, deps, app, clientSecret, live, ccLoad } = await withApp(databaseUrl);
     const user = await createUser(deps, { username: 'bench', email: 'bench@example.com', password: 'bench password' });
-    const dbEnv = { DATABASE_URL: databaseUrl, BENCH_APP_ID: String(app.id), BENCH_TOKEN_HASH: hashSecret(live.access_token) };
+    const dbEnv = {
+      DATABASE_URL: databaseUrl,
+      BENCH_APP_ID: String(app.id),
+      BENCH_TOKEN_HASH: hashSecret(live.access_token),
+    };
     const ceilingLoad: Load = { method: 'POST', path: '/ceiling', body: ccLoad.body };
 
     interface Target {
@@ -323,7 +376,8 @@ async function main(): Promise<void> {
      */
     const measureSideBySide = async (targets: Target[]): Promise<Figure[]> => {
       const seen: Figure[][] = targets.map(() => []);
-      for (const url of new Set(targets.map((t) => t.databaseUrl).filter((u) => u !== undefined))) await plainClient(url).query('VACUUM ANALYZE');
+      for (const url of new Set(targets.map((t) => t.databaseUrl).filter((u) => u !== undefined)))
+        await plainClient(url).query('VACUUM ANALYZE');
       await admin.query('CHECKPOINT');
       const up: Server[] = [];
       try {
@@ -344,10 +398,20 @@ async function main(): Promise<void> {
       return seen.map(combine);
     };
 
-    const doormanOn = (url: string) => ({ script: 'src/main.ts', env: { ...doormanEnv, DATABASE_URL: url }, databaseUrl: url });
+    const doormanOn = (url: string) => ({
+      script: 'src/main.ts',
+      env: { ...doormanEnv, DATABASE_URL: url },
+      databaseUrl: url,
+    });
     const doorman = doormanOn(databaseUrl);
     const doormanDefaults = { script: 'src/main.ts', env: { ...defaultsEnv, DATABASE_URL: databaseUrl }, databaseUrl };
-    const ceiling = (kind: string) => ({ script: 'bench/ceiling.ts', argv: [kind], env: dbEnv, databaseUrl, load: ceilingLoad });
+    const ceiling = (kind: string) => ({
+      script: 'bench/ceiling.ts',
+      argv: [kind],
+      env: dbEnv,
+      databaseUrl,
+      load: ceilingLoad,
+    });
 
     // Single-use codes for the authorization_code group, minted through the same service the consent
     // page uses before the group starts (so its VACUUM and CHECKPOINT find them): enough for half
@@ -359,7 +423,11 @@ async function main(): Promise<void> {
     const mintCodes = async (rate: number): Promise<void> => {
       const needed = Math.ceil(rate * (WARMUP + DURATION) * 1.5) + 1000;
       for (let i = 0; i < needed; i += 10) {
-        codes.push(...(await Promise.all(Array.from({ length: Math.min(10, needed - i) }, () => approve(deps, user, request, '127.0.0.1')))));
+        codes.push(
+          ...(await Promise.all(
+            Array.from({ length: Math.min(10, needed - i) }, () => approve(deps, user, request, '127.0.0.1')),
+          )),
+        );
       }
     };
     const codeLoad: Load = {
@@ -367,7 +435,13 @@ async function main(): Promise<void> {
       path: '/oauth/token',
       body: () => {
         if (nextCode >= codes.length) ranOut++;
-        return form({ grant_type: 'authorization_code', client_id: app.clientId, client_secret: clientSecret, redirect_uri: REDIRECT_URI, code: codes[nextCode++] ?? 'spent' });
+        return form({
+          grant_type: 'authorization_code',
+          client_id: app.clientId,
+          client_secret: clientSecret,
+          redirect_uri: REDIRECT_URI,
+          code: codes[nextCode++] ?? 'spent',
+        });
       },
     };
 
@@ -380,14 +454,26 @@ async function main(): Promise<void> {
           script: 'bench/oidc-provider.ts',
           env: { DATABASE_URL: databaseUrl, BENCH_OIDC_CLIENT_ID: 'bench', BENCH_OIDC_CLIENT_SECRET: clientSecret },
           databaseUrl,
-          load: { method: 'POST', path: '/token', body: form({ grant_type: 'client_credentials', client_id: 'bench', client_secret: clientSecret, scope: 'read' }) },
+          load: {
+            method: 'POST',
+            path: '/token',
+            body: form({
+              grant_type: 'client_credentials',
+              client_id: 'bench',
+              client_secret: clientSecret,
+              scope: 'read',
+            }),
+          },
         },
       ]) as Promise<[Figure, Figure]>;
     /** Its two lines; a comparator that refused requests would make the ratio meaningless, so that is said. */
     const oidcLines = ([ours, theirs]: [Figure, Figure]) => {
       line(theirs);
       line(ours, theirs, 2);
-      if (theirs.non2xx + theirs.errors > 0) console.log(`  (node-oidc-provider failed ${theirs.non2xx + theirs.errors} requests: its rate is not comparable)`);
+      if (theirs.non2xx + theirs.errors > 0)
+        console.log(
+          `  (node-oidc-provider failed ${theirs.non2xx + theirs.errors} requests: its rate is not comparable)`,
+        );
     };
     if (args.only === 'oidc') {
       const figures = await oidcGroup();
@@ -409,15 +495,27 @@ async function main(): Promise<void> {
       { name: `${CEILING_B}, again`, ...ceiling('B') },
       { name: 'authorization_code (codes minted ahead)', ...doorman, load: codeLoad },
     ])) as [Figure, Figure];
-    const introLoad: Load = { method: 'POST', path: '/oauth/introspect', body: form({ client_id: app.clientId, client_secret: clientSecret, token: live.access_token }) };
+    const introLoad: Load = {
+      method: 'POST',
+      path: '/oauth/introspect',
+      body: form({ client_id: app.clientId, client_secret: clientSecret, token: live.access_token }),
+    };
     const [C, C2, intro, verify] = (await measureSideBySide([
       { name: 'ceiling C (A + 1 SELECT by hash)', ...ceiling('C') },
-      { name: 'ceiling C2 (A + 1 SELECT: app by client_id, token by hash)', ...ceiling('C2'), load: { ...ceilingLoad, body: introLoad.body } },
+      {
+        name: 'ceiling C2 (A + 1 SELECT: app by client_id, token by hash)',
+        ...ceiling('C2'),
+        load: { ...ceilingLoad, body: introLoad.body },
+      },
       { name: 'introspect (live token)', ...doorman, load: introLoad },
       {
         name: 'apps/verify_credentials (bearer)',
         ...doorman,
-        load: { method: 'GET', path: '/api/v1/apps/verify_credentials', headers: { authorization: `Bearer ${live.access_token}` } },
+        load: {
+          method: 'GET',
+          path: '/api/v1/apps/verify_credentials',
+          headers: { authorization: `Bearer ${live.access_token}` },
+        },
       },
     ])) as [Figure, Figure, Figure, Figure];
     // The defaults against the tuned configuration, side by side on the two hot paths.
@@ -467,11 +565,19 @@ async function main(): Promise<void> {
        SELECT encode(sha256(('bench-' || i)::bytea), 'base64'), $1, '{read}', now() FROM generate_series(1, $2::int) AS i`,
       [large.app.id, STORED_TOKENS],
     );
-    const [{ n }] = (await filler.query<{ n: number }>('SELECT count(*)::int AS n FROM access_tokens')).rows as [{ n: number }];
-    console.log(`  (stored ${n.toLocaleString('en')} tokens in another database in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    const [{ n }] = (await filler.query<{ n: number }>('SELECT count(*)::int AS n FROM access_tokens')).rows as [
+      { n: number },
+    ];
+    console.log(
+      `  (stored ${n.toLocaleString('en')} tokens in another database in ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    );
     const [ccEmpty, ccBig] = (await measureSideBySide([
       { name: 'client_credentials, empty table', ...doormanOn(emptyUrl), load: empty.ccLoad },
-      { name: `client_credentials, ${(n / 1e6).toFixed(1)}M tokens stored`, ...doormanOn(largeUrl), load: large.ccLoad },
+      {
+        name: `client_credentials, ${(n / 1e6).toFixed(1)}M tokens stored`,
+        ...doormanOn(largeUrl),
+        load: large.ccLoad,
+      },
     ])) as [Figure, Figure];
     line(ccEmpty);
     line(ccBig, ccEmpty, 0.9);
@@ -481,22 +587,46 @@ async function main(): Promise<void> {
     const pdb = await openDatabase({ databaseUrl: undefined, dataDir });
     await migrate(pdb);
     const pdeps = benchDeps(pdb, { DATA_DIR: dataDir });
-    const p = await registerApplication(pdeps, { client_name: 'bench', redirect_uris: REDIRECT_URI, scopes: 'read write' });
+    const p = await registerApplication(pdeps, {
+      client_name: 'bench',
+      redirect_uris: REDIRECT_URI,
+      scopes: 'read write',
+    });
     await pdb.close();
-    const pBody = form({ grant_type: 'client_credentials', client_id: p.app.clientId, client_secret: p.clientSecret, scope: 'read' });
+    const pBody = form({
+      grant_type: 'client_credentials',
+      client_id: p.app.clientId,
+      client_secret: p.clientSecret,
+      scope: 'read',
+    });
     const pEnv = (dir: string) => ({ DATA_DIR: dir, BENCH_APP_ID: String(p.app.id), DATABASE_URL: '' });
     cpSync(dataDir, dataDirCopy, { recursive: true });
     const [pB, pcc] = (await measureSideBySide([
-      { name: 'ceiling B on PGlite', script: 'bench/ceiling.ts', argv: ['B'], env: pEnv(dataDir), load: { method: 'POST', path: '/ceiling', body: pBody } },
-      { name: 'client_credentials on PGlite', script: 'src/main.ts', env: { ...doormanEnv, ...pEnv(dataDirCopy) }, load: { method: 'POST', path: '/oauth/token', body: pBody } },
+      {
+        name: 'ceiling B on PGlite',
+        script: 'bench/ceiling.ts',
+        argv: ['B'],
+        env: pEnv(dataDir),
+        load: { method: 'POST', path: '/ceiling', body: pBody },
+      },
+      {
+        name: 'client_credentials on PGlite',
+        script: 'src/main.ts',
+        env: { ...doormanEnv, ...pEnv(dataDirCopy) },
+        load: { method: 'POST', path: '/oauth/token', body: pBody },
+      },
     ])) as [Figure, Figure];
     line(pB, A);
     line(pcc, pB, 0.8);
 
     const doormanPg = [cc, ccOidc, ac, intro, verify, ccTuned, ccDefaults, introTuned, introDefaults, ccEmpty, ccBig];
-    console.log(`peak RSS of the Doorman process on Postgres: ${Math.max(...doormanPg.map((f) => f.rssMb)).toFixed(0)} MB (target < 150 MB); on PGlite: ${pcc.rssMb.toFixed(0)} MB`);
+    console.log(
+      `peak RSS of the Doorman process on Postgres: ${Math.max(...doormanPg.map((f) => f.rssMb)).toFixed(0)} MB (target < 150 MB); on PGlite: ${pcc.rssMb.toFixed(0)} MB`,
+    );
     const drift = ccBig.rps / ccEmpty.rps - 1;
-    console.log(`client_credentials with ${(n / 1e6).toFixed(1)}M tokens stored: ${(drift * 100).toFixed(1)} % against the empty table (target within ±10 %)`);
+    console.log(
+      `client_credentials with ${(n / 1e6).toFixed(1)}M tokens stored: ${(drift * 100).toFixed(1)} % against the empty table (target within ±10 %)`,
+    );
   } finally {
     for (const { name, client } of made.values()) {
       await client.end();

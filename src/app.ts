@@ -42,13 +42,23 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     level,
     redact: { paths: REDACTED, censor: '[redacted]' },
     // log the path only: a query string may carry a code or a secret
-    serializers: { req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }) },
+    serializers: {
+      req: (req: { method: string; url: string; id: string }) => ({
+        id: req.id,
+        method: req.method,
+        path: req.url.split('?')[0],
+      }),
+    },
   };
   return destination ? pino(options, destination) : pino(options);
 }
 
 /** On every answer: never framed, never sends a Referer onward, never content-sniffed. */
-const SECURITY_HEADERS = { 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff' };
+const SECURITY_HEADERS = {
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+};
 
 /** Strict-Transport-Security on https answers: one year, this host only. */
 const HSTS = 'max-age=31536000';
@@ -61,7 +71,9 @@ export const TIMEOUT_CHECK_INTERVAL_MS = 1000;
  * TRUST_PROXY as Fastify takes it. Fastify trusts no hop when given a bare number, so a hop count
  * is a function: the socket's peer is hop 0, so `n` trusts the peer and the n-1 proxies before it.
  */
-function trustedProxies(setting: Deps['config']['trustProxy']): false | string[] | ((address: string, hop: number) => boolean) {
+function trustedProxies(
+  setting: Deps['config']['trustProxy'],
+): false | string[] | ((address: string, hop: number) => boolean) {
   return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
 }
 
@@ -118,7 +130,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // and cookie plugins add to every request of their scope.
   await app.register(async (pages) => {
     admitOnly(pages, 'page');
-    await pages.register(view, { engine: { eta: new Eta() }, root: VIEWS, viewExt: 'eta', defaultContext: { instanceTitle: deps.config.instance.title } });
+    await pages.register(view, {
+      engine: { eta: new Eta() },
+      root: VIEWS,
+      viewExt: 'eta',
+      defaultContext: { instanceTitle: deps.config.instance.title },
+    });
     await pages.register(cookie);
     // cookies are Secure whenever the request is https, and `__Host-` prefixed whenever it can be:
     // always for the session; for the CSRF cookie (whose name is fixed at start) when ISSUER is https

@@ -2,7 +2,6 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Every setting of the operator's environment, parsed once at start. */
-const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const onOff = z.enum(['on', 'off']).transform((v) => v === 'on');
 const seconds = z.coerce.number().int().positive();
 const count = z.coerce.number().int().positive();
@@ -25,47 +24,52 @@ const trustProxy = z.string().transform((v, ctx): false | number | string[] => {
   if (/^[1-9]\d{0,2}$/.test(v)) return Number(v);
   const list = v.split(',').map((e) => e.trim());
   if (list.every(isAddressOrRange)) return list;
-  ctx.addIssue({ code: 'custom', message: 'must be false, true, a hop count, or a comma-separated list of addresses/CIDRs' });
+  ctx.addIssue({
+    code: 'custom',
+    message: 'must be false, true, a hop count, or a comma-separated list of addresses/CIDRs',
+  });
   return z.NEVER;
 });
 
-const schema = z
-  .object({
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    HOST: z.string().min(1).default('127.0.0.1'),
-    DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
-      .optional(),
-    DATA_DIR: z.string().min(1).default('./data'),
-    ISSUER: z
-      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-      .refine((v) => !v.endsWith('/'), 'must not end with a slash')
-      .optional(),
-    TRUST_PROXY: trustProxy.default(false),
-    APP_REGISTRATION: z.enum(['open', 'closed']).default('open'),
-    ACCESS_TOKEN_TTL: seconds.optional(),
-    AUTHORIZATION_CODE_TTL: seconds.default(600),
-    SCOPES: z
-      .string()
-      .regex(/^[\x21\x23-\x5b\x5d-\x7e ]*$/, 'must be scope names separated by spaces')
-      .optional(),
-    REFRESH_TOKEN_TTL: seconds.default(2592000),
-    REFRESH_REUSE_GRACE: z.coerce.number().int().min(0).default(30),
-    RATE_LIMIT: onOff.default(true),
-    RATE_LIMIT_TOKEN: count.default(600),
-    RATE_LIMIT_SIGN_IN: count.default(10),
-    RATE_LIMIT_APPS: count.default(5),
-    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    DATABASE_POOLER: z.enum(['none', 'transaction']).default('none'),
-    WORKERS: z.union([z.literal('auto'), z.coerce.number().int().positive()]).default(1),
-    METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-    METRICS_HOST: z.string().min(1).default('127.0.0.1'),
-    INSTANCE_TITLE: z.string().max(200).default('Doorman'),
-    INSTANCE_DESCRIPTION: z.string().max(2000).default(''),
-    INSTANCE_CONTACT_EMAIL: z.string().max(320).default(''),
-  });
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  ISSUER: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .refine((v) => !v.endsWith('/'), 'must not end with a slash')
+    .optional(),
+  TRUST_PROXY: trustProxy.default(false),
+  APP_REGISTRATION: z.enum(['open', 'closed']).default('open'),
+  ACCESS_TOKEN_TTL: seconds.optional(),
+  AUTHORIZATION_CODE_TTL: seconds.default(600),
+  SCOPES: z
+    .string()
+    .regex(/^[\x21\x23-\x5b\x5d-\x7e ]*$/, 'must be scope names separated by spaces')
+    .optional(),
+  REFRESH_TOKEN_TTL: seconds.default(2592000),
+  REFRESH_REUSE_GRACE: z.coerce.number().int().min(0).default(30),
+  RATE_LIMIT: onOff.default(true),
+  RATE_LIMIT_TOKEN: count.default(600),
+  RATE_LIMIT_SIGN_IN: count.default(10),
+  RATE_LIMIT_APPS: count.default(5),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_POOLER: z.enum(['none', 'transaction']).default('none'),
+  WORKERS: z.union([z.literal('auto'), z.coerce.number().int().positive()]).default(1),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  INSTANCE_TITLE: z.string().max(200).default('Doorman'),
+  INSTANCE_DESCRIPTION: z.string().max(2000).default(''),
+  INSTANCE_CONTACT_EMAIL: z.string().max(320).default(''),
+});
 
 export interface Config {
   port: number;

@@ -15,7 +15,9 @@ export class OAuthError extends Error {
 
   toJSON(): Record<string, string> {
     if (this.sentence !== undefined) return { error: this.sentence };
-    return this.description === undefined ? { error: this.code } : { error: this.code, error_description: this.description };
+    return this.description === undefined
+      ? { error: this.code }
+      : { error: this.code, error_description: this.description };
   }
 }
 
@@ -47,5 +49,6 @@ const sentence = (code: string, status: number, words: string) => new OAuthError
 export const invalidToken = () => sentence('invalid_token', 401, 'The access token is invalid');
 export const outsideScopes = () => sentence('insufficient_scope', 403, 'This action is outside the authorized scopes');
 export const requiresUser = () => sentence('user_required', 422, 'This method requires an authenticated user');
-export const validationFailed = (message: string) => sentence('validation_failed', 422, `Validation failed: ${message}`);
+export const validationFailed = (message: string) =>
+  sentence('validation_failed', 422, `Validation failed: ${message}`);
 export const tooManyRequests = () => sentence('too_many_requests', 429, 'Too many requests');

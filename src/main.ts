@@ -32,7 +32,9 @@ async function main(): Promise<void> {
   });
   const log = createLogger(config.logLevel, destination);
   if (!config.databaseUrl && typeof config.workers === 'number' && config.workers > 1) {
-    process.stderr.write(`doorman: WORKERS=${config.workers} needs DATABASE_URL: the embedded PGlite serves one process only\n`);
+    process.stderr.write(
+      `doorman: WORKERS=${config.workers} needs DATABASE_URL: the embedded PGlite serves one process only\n`,
+    );
     process.exit(2);
   }
   const workers = workerCount(config);
@@ -56,7 +58,9 @@ async function main(): Promise<void> {
   // In a cluster the primary serves every worker's metrics together (cluster.ts); alone, this process does.
   if (cluster.isWorker) shareWithCluster(metrics);
   const metricsServer =
-    !cluster.isWorker && config.metrics.port !== undefined ? await startMetricsServer(config.metrics.host, config.metrics.port, () => metrics.scrape()) : undefined;
+    !cluster.isWorker && config.metrics.port !== undefined
+      ? await startMetricsServer(config.metrics.host, config.metrics.port, () => metrics.scrape())
+      : undefined;
   const housekeeping = runsHousekeeping() ? startHousekeeping(deps) : { stop: async () => {} };
 
   let stopping = false;
@@ -84,7 +88,10 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 
   const address = await app.listen({ port: config.port, host: config.host });
-  log.info({ address, issuer: config.issuer, storage: describeStorage(config) }, `Doorman listening on ${address} (${describeStorage(config)}); clients must use the issuer ${config.issuer}`);
+  log.info(
+    { address, issuer: config.issuer, storage: describeStorage(config) },
+    `Doorman listening on ${address} (${describeStorage(config)}); clients must use the issuer ${config.issuer}`,
+  );
 }
 
 main().catch((err) => {

@@ -30,9 +30,34 @@ const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 const verify = (t: string) => ctx.app.inject({ url: '/api/v1/accounts/verify_credentials', headers: bearer(t) });
 /** Every field Mastodon 4.4 sends in a CredentialAccount. */
 const CREDENTIAL_ACCOUNT_FIELDS = [
-  'id', 'username', 'acct', 'display_name', 'locked', 'bot', 'discoverable', 'indexable', 'group', 'created_at', 'note', 'url', 'uri',
-  'avatar', 'avatar_static', 'header', 'header_static', 'followers_count', 'following_count', 'statuses_count', 'last_status_at',
-  'hide_collections', 'noindex', 'emojis', 'roles', 'fields', 'source', 'role',
+  'id',
+  'username',
+  'acct',
+  'display_name',
+  'locked',
+  'bot',
+  'discoverable',
+  'indexable',
+  'group',
+  'created_at',
+  'note',
+  'url',
+  'uri',
+  'avatar',
+  'avatar_static',
+  'header',
+  'header_static',
+  'followers_count',
+  'following_count',
+  'statuses_count',
+  'last_status_at',
+  'hide_collections',
+  'noindex',
+  'emojis',
+  'roles',
+  'fields',
+  'source',
+  'role',
 ];
 const OUTSIDE = { error: 'This action is outside the authorized scopes' };
 const INVALID = { error: 'The access token is invalid' };
@@ -81,7 +106,10 @@ describe('GET /api/v1/accounts/verify_credentials', () => {
 
   test('the Bearer prefix in any case', async () => {
     const { accessToken } = await tokenWith('read');
-    const res = await ctx.app.inject({ url: '/api/v1/accounts/verify_credentials', headers: { authorization: `bearer ${accessToken}` } });
+    const res = await ctx.app.inject({
+      url: '/api/v1/accounts/verify_credentials',
+      headers: { authorization: `bearer ${accessToken}` },
+    });
     assert.equal(res.statusCode, 200);
   });
 });
@@ -116,13 +144,21 @@ describe('/oauth/userinfo', () => {
     const bad = await ctx.app.inject({ url: '/oauth/userinfo', headers: bearer('nope') });
     assert.equal(bad.statusCode, 401);
     assert.deepEqual(bad.json(), INVALID);
-    const app = await ctx.app.inject({ method: 'POST', url: '/oauth/userinfo', headers: bearer(await appToken('profile')) });
+    const app = await ctx.app.inject({
+      method: 'POST',
+      url: '/oauth/userinfo',
+      headers: bearer(await appToken('profile')),
+    });
     assert.equal(app.statusCode, 422);
     assert.deepEqual(app.json(), NO_USER);
   });
 
   test('answers CORS requests from any origin', async () => {
-    const res = await ctx.app.inject({ method: 'OPTIONS', url: '/oauth/userinfo', headers: { origin: 'https://elk.example', 'access-control-request-method': 'GET' } });
+    const res = await ctx.app.inject({
+      method: 'OPTIONS',
+      url: '/oauth/userinfo',
+      headers: { origin: 'https://elk.example', 'access-control-request-method': 'GET' },
+    });
     assert.equal(res.headers['access-control-allow-origin'], '*');
   });
 });

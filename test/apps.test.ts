@@ -12,7 +12,17 @@ const register = (body: { payload: unknown; headers?: Record<string, string> }) 
   ctx.app.inject({ method: 'POST', url: '/api/v1/apps', ...body } as never);
 const json = (payload: Record<string, unknown>) => register({ payload });
 
-const ENTITY_KEYS = ['client_id', 'client_secret', 'client_secret_expires_at', 'id', 'name', 'redirect_uri', 'redirect_uris', 'scopes', 'website'];
+const ENTITY_KEYS = [
+  'client_id',
+  'client_secret',
+  'client_secret_expires_at',
+  'id',
+  'name',
+  'redirect_uri',
+  'redirect_uris',
+  'scopes',
+  'website',
+];
 
 describe('POST /api/v1/apps', () => {
   test('a form body gives the Application entity, exactly', async () => {
@@ -87,7 +97,11 @@ describe('POST /api/v1/apps', () => {
   });
 
   test('redirect_uris as one string separated by newlines or spaces', async () => {
-    for (const sent of ['https://a.example/cb\nhttps://b.example/cb', 'https://a.example/cb https://b.example/cb', 'https://a.example/cb\r\n  https://b.example/cb\n']) {
+    for (const sent of [
+      'https://a.example/cb\nhttps://b.example/cb',
+      'https://a.example/cb https://b.example/cb',
+      'https://a.example/cb\r\n  https://b.example/cb\n',
+    ]) {
       const res = await json({ client_name: 'Split', redirect_uris: sent });
       assert.equal(res.statusCode, 200, res.body);
       assert.deepEqual(res.json().redirect_uris, ['https://a.example/cb', 'https://b.example/cb']);
@@ -108,7 +122,12 @@ describe('POST /api/v1/apps', () => {
       assert.deepEqual(res.json().redirect_uris, ['https://a.example/cb', 'myapp://cb'], key);
     }
     // a single bracketed value is a list of one
-    const one = await register(formBody([['client_name', 'One'], ['redirect_uris[]', 'https://a.example/cb']]));
+    const one = await register(
+      formBody([
+        ['client_name', 'One'],
+        ['redirect_uris[]', 'https://a.example/cb'],
+      ]),
+    );
     assert.equal(one.statusCode, 200, one.body);
     assert.deepEqual(one.json().redirect_uris, ['https://a.example/cb']);
   });
@@ -116,23 +135,51 @@ describe('POST /api/v1/apps', () => {
   test('scopes: duplicates collapse, an array works, a granular scope works', async () => {
     const dup = await json({ client_name: 'Dup', redirect_uris: 'https://a.example/cb', scopes: 'read read write' });
     assert.deepEqual(dup.json().scopes, ['read', 'write']);
-    const arr = await json({ client_name: 'Arr', redirect_uris: 'https://a.example/cb', scopes: ['read', 'write:statuses'] });
+    const arr = await json({
+      client_name: 'Arr',
+      redirect_uris: 'https://a.example/cb',
+      scopes: ['read', 'write:statuses'],
+    });
     assert.equal(arr.statusCode, 200, arr.body);
     assert.deepEqual(arr.json().scopes, ['read', 'write:statuses']);
-    const bracket = await register(formBody([['client_name', 'B'], ['redirect_uris', 'https://a.example/cb'], ['scopes[]', 'read'], ['scopes[]', 'admin:read']]));
+    const bracket = await register(
+      formBody([
+        ['client_name', 'B'],
+        ['redirect_uris', 'https://a.example/cb'],
+        ['scopes[]', 'read'],
+        ['scopes[]', 'admin:read'],
+      ]),
+    );
     assert.equal(bracket.statusCode, 200, bracket.body);
     assert.deepEqual(bracket.json().scopes, ['read', 'admin:read']);
   });
 
   test('accepted redirect URI kinds: http, https, custom scheme, loopback, OOB', async () => {
-    for (const uri of ['http://app.example/cb', 'https://app.example/cb?x=1', 'myapp://callback', 'http://127.0.0.1:8080/cb', 'http://[::1]/cb', 'urn:ietf:wg:oauth:2.0:oob']) {
+    for (const uri of [
+      'http://app.example/cb',
+      'https://app.example/cb?x=1',
+      'myapp://callback',
+      'http://127.0.0.1:8080/cb',
+      'http://[::1]/cb',
+      'urn:ietf:wg:oauth:2.0:oob',
+    ]) {
       const res = await json({ client_name: 'Kinds', redirect_uris: uri });
       assert.equal(res.statusCode, 200, `${uri}: ${res.body}`);
     }
   });
 
   test('redirect URIs: browser schemes, userinfo, wildcards and empty hosts → 422; app schemes → 200', async () => {
-    for (const uri of ['ftp://app.example/cb', 'ws://app.example/cb', 'chrome://settings', 'about:blank', 'view-source:https://a.example/', 'intent://cb', 'https://user:pass@app.example/cb', 'https://*.wild.example/cb', 'https:///nohost']) {
+    for (const uri of [
+      'ftp://app.example/cb',
+      'ws://app.example/cb',
+      'chrome://settings',
+      'about:blank',
+      'view-source:https://a.example/',
+      'intent://cb',
+      'https://user:pass@app.example/cb',
+      'https://*.wild.example/cb',
+      'https:///nohost',
+    ]) {
       const res = await json({ client_name: 'Bad', redirect_uris: uri });
       assert.equal(res.statusCode, 422, `${uri}: ${res.body}`);
       assert.match(res.json().error, /^Validation failed: redirect_uris /);
@@ -202,7 +249,14 @@ describe('POST /api/v1/apps', () => {
   });
 
   test('a bad website → 422 naming website', async () => {
-    for (const website of ['not a url', 'javascript:alert(1)', 'ftp://files.example', 'https://', `https://a.example/${'x'.repeat(2000)}`, ['https://a.example']]) {
+    for (const website of [
+      'not a url',
+      'javascript:alert(1)',
+      'ftp://files.example',
+      'https://',
+      `https://a.example/${'x'.repeat(2000)}`,
+      ['https://a.example'],
+    ]) {
       await refused({ client_name: 'W', redirect_uris: 'https://a.example/cb', website }, 'website');
     }
     const blank = await json({ client_name: 'W', redirect_uris: 'https://a.example/cb', website: '' });
@@ -227,7 +281,11 @@ describe('APP_REGISTRATION=closed', () => {
   after(() => closed.close());
 
   test('POST /api/v1/apps → 403 JSON, nothing stored', async () => {
-    const res = await closed.app.inject({ method: 'POST', url: '/api/v1/apps', payload: { client_name: 'X', redirect_uris: 'https://a.example/cb' } });
+    const res = await closed.app.inject({
+      method: 'POST',
+      url: '/api/v1/apps',
+      payload: { client_name: 'X', redirect_uris: 'https://a.example/cb' },
+    });
     assert.equal(res.statusCode, 403);
     assert.match(String(res.headers['content-type']), /^application\/json/);
     assert.equal(typeof res.json().error, 'string');
@@ -238,7 +296,10 @@ describe('APP_REGISTRATION=closed', () => {
 
 describe('GET /api/v1/apps/verify_credentials', () => {
   const verify = (token?: string, on = ctx) =>
-    on.app.inject({ url: '/api/v1/apps/verify_credentials', headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+    on.app.inject({
+      url: '/api/v1/apps/verify_credentials',
+      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+    });
   const VERIFY_KEYS = ['id', 'name', 'redirect_uri', 'redirect_uris', 'scopes', 'website'];
 
   test('a user token → the entity without client_id or client_secret', async () => {
@@ -257,7 +318,12 @@ describe('GET /api/v1/apps/verify_credentials', () => {
     const tok = await ctx.app.inject({
       method: 'POST',
       url: '/oauth/token',
-      payload: { grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret, scope: 'write' },
+      payload: {
+        grant_type: 'client_credentials',
+        client_id: client.client_id,
+        client_secret: client.client_secret,
+        scope: 'write',
+      },
     });
     assert.equal(tok.statusCode, 200, tok.body);
     const res = await verify(tok.json().access_token);

@@ -28,7 +28,12 @@ const all = () => listAuditEvents(ctx.deps.db, { limit: 1000 });
 const names = (rows: AuditRow[]) => rows.map((r) => r.event);
 
 async function deny(client: RegisteredApp, jar: Record<string, string>) {
-  const query = new URLSearchParams({ response_type: 'code', client_id: client.client_id, redirect_uri: client.redirect_uris[0]!, state: 's' });
+  const query = new URLSearchParams({
+    response_type: 'code',
+    client_id: client.client_id,
+    redirect_uri: client.redirect_uris[0]!,
+    state: 's',
+  });
   const page = await ctx.app.inject({ url: `/oauth/authorize?${query}`, headers: { cookie: cookieHeader(jar) } });
   assert.equal(page.statusCode, 200);
   const res = await ctx.app.inject({
@@ -82,7 +87,12 @@ test('every event of a flow leaves a row, with client, user and address, and no 
   secrets.push(code2);
   const second = (await exchangeCode(ctx.app, client, code2)).json() as { access_token: string; refresh_token: string };
   secrets.push(second.access_token, second.refresh_token);
-  const refresh = { grant_type: 'refresh_token', client_id: client.client_id, client_secret: client.client_secret, refresh_token: second.refresh_token };
+  const refresh = {
+    grant_type: 'refresh_token',
+    client_id: client.client_id,
+    client_secret: client.client_secret,
+    refresh_token: second.refresh_token,
+  };
   const refreshed = await token(refresh);
   assert.equal(refreshed.statusCode, 200);
   const third = refreshed.json() as { access_token: string; refresh_token: string };
@@ -91,7 +101,9 @@ test('every event of a flow leaves a row, with client, user and address, and no 
   assert.equal((await token(refresh)).statusCode, 400);
 
   // an app-level token, revoked by its client
-  const app = (await token({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret })).json() as { access_token: string };
+  const app = (
+    await token({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret })
+  ).json() as { access_token: string };
   secrets.push(app.access_token);
   const revoked = await ctx.app.inject({
     method: 'POST',
@@ -117,7 +129,8 @@ test('every event of a flow leaves a row, with client, user and address, and no 
   ]);
   for (const [i, row] of [...rows].reverse().entries()) {
     assert.equal(row.address, '127.0.0.1', `${row.event} has the address`);
-    if (!row.event.startsWith('sign_in.')) assert.equal(row.clientId, client.client_id, `${row.event} names the client`);
+    if (!row.event.startsWith('sign_in.'))
+      assert.equal(row.clientId, client.client_id, `${row.event} names the client`);
     // the last two events are about the app-level token, which has no user
     assert.equal(row.userId, i < 10 ? user.id : null, `${row.event} names the user`);
     // by name too: the first token.issued comes from the app's first-token transaction, the second from the one-statement redemption
@@ -130,7 +143,8 @@ test('every event of a flow leaves a row, with client, user and address, and no 
 
   // never a secret, in any column
   const dump = JSON.stringify(await ctx.deps.db.query('SELECT * FROM audit_events'));
-  for (const secret of secrets) assert.ok(!dump.includes(secret), `a secret leaked into the audit trail: ${secret.slice(0, 4)}…`);
+  for (const secret of secrets)
+    assert.ok(!dump.includes(secret), `a secret leaked into the audit trail: ${secret.slice(0, 4)}…`);
   alice = { client, userId: user.id };
 });
 
@@ -164,7 +178,10 @@ test('listAuditEvents filters by user (name or id), client and time, newest firs
 
   // newest first; the limit takes the newest
   const times = (await all()).map((r) => r.at.getTime());
-  assert.deepEqual(times, [...times].sort((a, b) => b - a));
+  assert.deepEqual(
+    times,
+    [...times].sort((a, b) => b - a),
+  );
   assert.deepEqual(names(await listAuditEvents(ctx.deps.db, { limit: 1 })), ['token.issued']);
 
   const none = await listAuditEvents(ctx.deps.db, { username: 'alice', clientId: other.client_id, limit: 100 });
@@ -187,7 +204,10 @@ test('each event is also one structured log line, without secrets', async () => 
     assert.equal(audit.length, 1);
     assert.equal(audit[0]!.msg, 'token.issued');
     assert.deepEqual(
-      { event: (audit[0]!.audit as { event: string }).event, clientId: (audit[0]!.audit as { clientId: string }).clientId },
+      {
+        event: (audit[0]!.audit as { event: string }).event,
+        clientId: (audit[0]!.audit as { clientId: string }).clientId,
+      },
       { event: 'token.issued', clientId: client.client_id },
     );
     const all = JSON.stringify(lines);

@@ -2,7 +2,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { cookieHeader, cookiesOf, csrfOf, exchangeCode, makeUser, pkcePair, registerApp, signIn, testApp, type RegisteredApp, type TestContext } from './support/app.js';
+import {
+  cookieHeader,
+  cookiesOf,
+  csrfOf,
+  exchangeCode,
+  makeUser,
+  pkcePair,
+  registerApp,
+  signIn,
+  testApp,
+  type RegisteredApp,
+  type TestContext,
+} from './support/app.js';
 
 const ISSUER = 'http://doorman.test';
 const OOB = 'urn:ietf:wg:oauth:2.0:oob';
@@ -17,7 +29,13 @@ before(async () => {
   client = await registerApp(ctx.app, {
     client_name: 'Tusky <b>Test</b>',
     website: 'https://client.example/about',
-    redirect_uris: ['https://client.example/cb', 'https://client.example/q?x=1', OOB, 'http://127.0.0.1:1234/cb', 'myapp://cb'],
+    redirect_uris: [
+      'https://client.example/cb',
+      'https://client.example/q?x=1',
+      OOB,
+      'http://127.0.0.1:1234/cb',
+      'myapp://cb',
+    ],
     scopes: 'read write profile',
   });
   readOnly = await registerApp(ctx.app, { client_name: 'Reader', scopes: 'read' });
@@ -28,31 +46,52 @@ after(() => ctx.close());
 
 function query(params: Record<string, string | undefined>, app = client): string {
   const q = new URLSearchParams();
-  const all: Record<string, string | undefined> = { response_type: 'code', client_id: app.client_id, redirect_uri: app.redirect_uris[0], ...params };
+  const all: Record<string, string | undefined> = {
+    response_type: 'code',
+    client_id: app.client_id,
+    redirect_uri: app.redirect_uris[0],
+    ...params,
+  };
   for (const [k, v] of Object.entries(all)) if (v !== undefined) q.set(k, v);
   return q.toString();
 }
 
 /** GET /oauth/authorize; `null` cookies: a browser that is not signed in. */
 const get = (params: Record<string, string | undefined>, cookies: Record<string, string> | null = jar, app = client) =>
-  ctx.app.inject({ url: `/oauth/authorize?${query(params, app)}`, headers: cookies ? { cookie: cookieHeader(cookies) } : {} });
+  ctx.app.inject({
+    url: `/oauth/authorize?${query(params, app)}`,
+    headers: cookies ? { cookie: cookieHeader(cookies) } : {},
+  });
 
 /** An app of its own, for tests that redeem codes (a live token means remembered consent for its app). */
 const freshClient = () =>
-  registerApp(ctx.app, { redirect_uris: ['https://client.example/cb', OOB, 'http://127.0.0.1:1234/cb'], scopes: 'read write profile' });
+  registerApp(ctx.app, {
+    redirect_uris: ['https://client.example/cb', OOB, 'http://127.0.0.1:1234/cb'],
+    scopes: 'read write profile',
+  });
 
 /** The hidden fields of the consent form, as the browser would post them. */
 function hiddenFields(html: string): Record<string, string> {
   const form = /<form method="post" action="\/oauth\/authorize"[\s\S]*?<\/form>/.exec(html)?.[0] ?? '';
   const fields: Record<string, string> = {};
   for (const m of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    fields[m[1]!] = m[2]!.replaceAll('&amp;', '&').replaceAll('&quot;', '"').replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&#39;', "'");
+    fields[m[1]!] = m[2]!
+      .replaceAll('&amp;', '&')
+      .replaceAll('&quot;', '"')
+      .replaceAll('&lt;', '<')
+      .replaceAll('&gt;', '>')
+      .replaceAll('&#39;', "'");
   }
   return fields;
 }
 
 /** Shows the consent page and presses a button on it. */
-async function press(decision: 'authorize' | 'deny', params: Record<string, string | undefined> = {}, app = client, cookies = jar) {
+async function press(
+  decision: 'authorize' | 'deny',
+  params: Record<string, string | undefined> = {},
+  app = client,
+  cookies = jar,
+) {
   const page = await get(params, cookies, app);
   assert.equal(page.statusCode, 200, page.body);
   const fields = hiddenFields(page.body);
@@ -64,7 +103,8 @@ async function press(decision: 'authorize' | 'deny', params: Record<string, stri
   });
 }
 
-const codeCount = async () => (await ctx.deps.db.query<{ n: number }>('SELECT count(*)::int AS n FROM authorization_codes'))[0]!.n;
+const codeCount = async () =>
+  (await ctx.deps.db.query<{ n: number }>('SELECT count(*)::int AS n FROM authorization_codes'))[0]!.n;
 
 function assertErrorPage(res: LightMyRequestResponse, status = 400) {
   assert.equal(res.statusCode, status, res.body);
@@ -83,27 +123,53 @@ function redirectParams(res: LightMyRequestResponse, base: string): URLSearchPar
 describe('GET /oauth/authorize: client and redirect URI first, never a redirect', () => {
   test('unknown or missing client → 400 page', async () => {
     for (const cookies of [jar, null]) {
-      assertErrorPage(await ctx.app.inject({ url: `/oauth/authorize?response_type=code&client_id=nope&redirect_uri=${encodeURIComponent('https://client.example/cb')}`, headers: cookies ? { cookie: cookieHeader(cookies) } : {} }));
-      assertErrorPage(await ctx.app.inject({ url: `/oauth/authorize?response_type=code&redirect_uri=${encodeURIComponent('https://client.example/cb')}` }));
+      assertErrorPage(
+        await ctx.app.inject({
+          url: `/oauth/authorize?response_type=code&client_id=nope&redirect_uri=${encodeURIComponent('https://client.example/cb')}`,
+          headers: cookies ? { cookie: cookieHeader(cookies) } : {},
+        }),
+      );
+      assertErrorPage(
+        await ctx.app.inject({
+          url: `/oauth/authorize?response_type=code&redirect_uri=${encodeURIComponent('https://client.example/cb')}`,
+        }),
+      );
     }
   });
 
   test('missing or unregistered redirect URI → 400 page, signed in or not', async () => {
     for (const cookies of [jar, null]) {
-      for (const uri of [undefined, '', 'https://evil.example/cb', 'https://client.example/cb/', 'https://client.example/cb?x=1', 'https://client.example/q', 'http://127.0.0.1:1234/other', 'myapp://cb/x']) {
+      for (const uri of [
+        undefined,
+        '',
+        'https://evil.example/cb',
+        'https://client.example/cb/',
+        'https://client.example/cb?x=1',
+        'https://client.example/q',
+        'http://127.0.0.1:1234/other',
+        'myapp://cb/x',
+      ]) {
         assertErrorPage(await get({ redirect_uri: uri }, cookies));
       }
     }
   });
 
   test('a bad redirect URI wins over every other bad parameter', async () => {
-    assertErrorPage(await get({ redirect_uri: 'https://evil.example/cb', response_type: 'token', scope: 'hoge', state: 's' }));
+    assertErrorPage(
+      await get({ redirect_uri: 'https://evil.example/cb', response_type: 'token', scope: 'hoge', state: 's' }),
+    );
   });
 
   test('a repeated client_id or redirect_uri → 400 page, not a redirect', async () => {
-    const res = await ctx.app.inject({ url: `/oauth/authorize?${query({})}&client_id=${client.client_id}`, headers: { cookie: cookieHeader(jar) } });
+    const res = await ctx.app.inject({
+      url: `/oauth/authorize?${query({})}&client_id=${client.client_id}`,
+      headers: { cookie: cookieHeader(jar) },
+    });
     assertErrorPage(res);
-    const uri = await ctx.app.inject({ url: `/oauth/authorize?${query({})}&redirect_uri=${encodeURIComponent(client.redirect_uris[0]!)}`, headers: { cookie: cookieHeader(jar) } });
+    const uri = await ctx.app.inject({
+      url: `/oauth/authorize?${query({})}&redirect_uri=${encodeURIComponent(client.redirect_uris[0]!)}`,
+      headers: { cookie: cookieHeader(jar) },
+    });
     assertErrorPage(uri);
   });
 });
@@ -121,20 +187,34 @@ describe('GET /oauth/authorize: other problems go back to the client', () => {
   });
 
   test('a repeated or oversized parameter other than client and redirect URI → invalid_request, back to the client', async () => {
-    for (const extra of ['&scope=read&scope=write', '&response_type=code', `&code_challenge=${'a'.repeat(5000)}`, '&scope=read%00']) {
-      const res = await ctx.app.inject({ url: `/oauth/authorize?${query({ state: 'rep' })}${extra}`, headers: { cookie: cookieHeader(jar) } });
+    for (const extra of [
+      '&scope=read&scope=write',
+      '&response_type=code',
+      `&code_challenge=${'a'.repeat(5000)}`,
+      '&scope=read%00',
+    ]) {
+      const res = await ctx.app.inject({
+        url: `/oauth/authorize?${query({ state: 'rep' })}${extra}`,
+        headers: { cookie: cookieHeader(jar) },
+      });
       const p = redirectParams(res, 'https://client.example/cb');
       assert.equal(p.get('error'), 'invalid_request', extra.slice(0, 40));
       assert.equal(p.get('state'), 'rep');
       assert.equal(p.get('iss'), ISSUER);
     }
     // a repeated state cannot be echoed
-    const twice = await ctx.app.inject({ url: `/oauth/authorize?${query({ state: 'a' })}&state=b`, headers: { cookie: cookieHeader(jar) } });
+    const twice = await ctx.app.inject({
+      url: `/oauth/authorize?${query({ state: 'a' })}&state=b`,
+      headers: { cookie: cookieHeader(jar) },
+    });
     const p = redirectParams(twice, 'https://client.example/cb');
     assert.equal(p.get('error'), 'invalid_request');
     assert.equal(p.has('state'), false);
     // a NUL in the client id is still the page (never a query with it, never a 500)
-    const nul = `/oauth/authorize?${query({})}&scope=a&scope=b`.replace(`client_id=${client.client_id}`, `client_id=${client.client_id}%00`);
+    const nul = `/oauth/authorize?${query({})}&scope=a&scope=b`.replace(
+      `client_id=${client.client_id}`,
+      `client_id=${client.client_id}%00`,
+    );
     assertErrorPage(await ctx.app.inject({ url: nul }));
   });
 
@@ -204,7 +284,10 @@ describe('GET /oauth/authorize: other problems go back to the client', () => {
   });
 
   test('errors keep the query the redirect URI already has', async () => {
-    const p = redirectParams(await get({ redirect_uri: 'https://client.example/q?x=1', response_type: 'token' }), 'https://client.example/q');
+    const p = redirectParams(
+      await get({ redirect_uri: 'https://client.example/q?x=1', response_type: 'token' }),
+      'https://client.example/q',
+    );
     assert.equal(p.get('x'), '1');
     assert.equal(p.get('error'), 'unsupported_response_type');
   });
@@ -259,13 +342,21 @@ describe('GET /oauth/authorize: sign-in first', () => {
     const still = await get({}, own);
     assert.equal(still.statusCode, 200, 'the old session lives on');
     // the new sign-in ends it
-    const form = await ctx.app.inject({ url: location.pathname + location.search, headers: { cookie: cookieHeader(own) } });
+    const form = await ctx.app.inject({
+      url: location.pathname + location.search,
+      headers: { cookie: cookieHeader(own) },
+    });
     const jar = cookiesOf(form, { ...own });
     const signed = await ctx.app.inject({
       method: 'POST',
       url: '/auth/sign_in',
       headers: { cookie: cookieHeader(jar) },
-      payload: { username: 'alice', password: 'alice-password', return_to: location.searchParams.get('return_to')!, _csrf: csrfOf(form.body) },
+      payload: {
+        username: 'alice',
+        password: 'alice-password',
+        return_to: location.searchParams.get('return_to')!,
+        _csrf: csrfOf(form.body),
+      },
     });
     assert.equal(signed.statusCode, 303);
     cookiesOf(signed, jar);
@@ -308,7 +399,10 @@ describe('the consent page', () => {
 
   test('a loopback redirect URI with another port is accepted', async () => {
     const own = await freshClient();
-    const p = redirectParams(await press('authorize', { redirect_uri: 'http://127.0.0.1:5555/cb', state: 'lb' }, own), 'http://127.0.0.1:5555/cb');
+    const p = redirectParams(
+      await press('authorize', { redirect_uri: 'http://127.0.0.1:5555/cb', state: 'lb' }, own),
+      'http://127.0.0.1:5555/cb',
+    );
     assert.ok(p.get('code'));
     assert.equal(p.get('state'), 'lb');
     const token = await exchangeCode(ctx.app, own, p.get('code')!, { redirect_uri: 'http://127.0.0.1:5555/cb' });
@@ -333,7 +427,10 @@ describe('POST /oauth/authorize', () => {
   });
 
   test('the redirect URI keeps its own query', async () => {
-    const p = redirectParams(await press('authorize', { redirect_uri: 'https://client.example/q?x=1' }), 'https://client.example/q');
+    const p = redirectParams(
+      await press('authorize', { redirect_uri: 'https://client.example/q?x=1' }),
+      'https://client.example/q',
+    );
     assert.equal(p.get('x'), '1');
     assert.ok(p.get('code'));
   });
@@ -384,8 +481,18 @@ describe('POST /oauth/authorize', () => {
     assert.ok(_csrf);
     // a token from another browser's form does not match this browser's CSRF cookie
     const other = await get({}, await signIn(ctx.app, 'alice', 'alice-password'));
-    for (const payload of [withoutCsrf, { ...withoutCsrf, _csrf: 'forged' }, { ...withoutCsrf, _csrf: '' }, { ...withoutCsrf, _csrf: hiddenFields(other.body)._csrf! }]) {
-      const res = await ctx.app.inject({ method: 'POST', url: '/oauth/authorize', headers: { cookie: cookieHeader(browser) }, payload: { ...payload, decision: 'authorize' } });
+    for (const payload of [
+      withoutCsrf,
+      { ...withoutCsrf, _csrf: 'forged' },
+      { ...withoutCsrf, _csrf: '' },
+      { ...withoutCsrf, _csrf: hiddenFields(other.body)._csrf! },
+    ]) {
+      const res = await ctx.app.inject({
+        method: 'POST',
+        url: '/oauth/authorize',
+        headers: { cookie: cookieHeader(browser) },
+        payload: { ...payload, decision: 'authorize' },
+      });
       assert.equal(res.statusCode, 403, JSON.stringify(payload));
       assert.equal(res.headers.location, undefined);
       assert.match(String(res.headers['content-type']), /^text\/html/);
@@ -407,7 +514,12 @@ describe('POST /oauth/authorize', () => {
     const browser = cookiesOf(page, { ...jar });
     delete browser.doorman_session;
     const before = await codeCount();
-    const res = await ctx.app.inject({ method: 'POST', url: '/oauth/authorize', headers: { cookie: cookieHeader(browser) }, payload: { ...fields, decision: 'authorize' } });
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/oauth/authorize',
+      headers: { cookie: cookieHeader(browser) },
+      payload: { ...fields, decision: 'authorize' },
+    });
     assert.equal(res.statusCode, 403);
     assert.equal(res.headers.location, undefined);
     assert.equal(await codeCount(), before);
@@ -418,23 +530,48 @@ describe('POST /oauth/authorize', () => {
     const fields = hiddenFields(page.body);
     const browser = cookiesOf(page, { ...jar });
     const before = await codeCount();
-    const evil = await ctx.app.inject({ method: 'POST', url: '/oauth/authorize', headers: { cookie: cookieHeader(browser) }, payload: { ...fields, redirect_uri: 'https://evil.example/cb', decision: 'authorize' } });
+    const evil = await ctx.app.inject({
+      method: 'POST',
+      url: '/oauth/authorize',
+      headers: { cookie: cookieHeader(browser) },
+      payload: { ...fields, redirect_uri: 'https://evil.example/cb', decision: 'authorize' },
+    });
     assertErrorPage(evil);
-    const wider = await ctx.app.inject({ method: 'POST', url: '/oauth/authorize', headers: { cookie: cookieHeader(browser) }, payload: { ...fields, scope: 'read write', decision: 'authorize' } });
+    const wider = await ctx.app.inject({
+      method: 'POST',
+      url: '/oauth/authorize',
+      headers: { cookie: cookieHeader(browser) },
+      payload: { ...fields, scope: 'read write', decision: 'authorize' },
+    });
     assert.equal(redirectParams(wider, 'https://client.example/cb').get('error'), 'invalid_scope');
     assert.equal(await codeCount(), before);
   });
 
   test('the code is bound to client, user, redirect URI, scopes and PKCE challenge', async () => {
     const { challenge } = pkcePair();
-    const p = redirectParams(await press('authorize', { scope: 'read profile', redirect_uri: 'https://client.example/q?x=1', code_challenge: challenge, code_challenge_method: 'S256' }), 'https://client.example/q');
+    const p = redirectParams(
+      await press('authorize', {
+        scope: 'read profile',
+        redirect_uri: 'https://client.example/q?x=1',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      }),
+      'https://client.example/q',
+    );
     const { hashSecret } = await import('../src/secrets.js');
     const [row] = await ctx.deps.db.query<Record<string, unknown>>(
       `SELECT c.redirect_uri, c.scopes, c.code_challenge, a.client_id, u.username, extract(epoch FROM c.expires_at - c.created_at)::int AS ttl
        FROM authorization_codes c JOIN applications a ON a.id = c.application_id JOIN users u ON u.id = c.user_id WHERE c.code_hash = $1`,
       [hashSecret(p.get('code')!)],
     );
-    assert.deepEqual(row, { redirect_uri: 'https://client.example/q?x=1', scopes: ['read', 'profile'], code_challenge: challenge, client_id: client.client_id, username: 'alice', ttl: 600 });
+    assert.deepEqual(row, {
+      redirect_uri: 'https://client.example/q?x=1',
+      scopes: ['read', 'profile'],
+      code_challenge: challenge,
+      client_id: client.client_id,
+      username: 'alice',
+      ttl: 600,
+    });
   });
 });
 

@@ -1,14 +1,26 @@
 // GET/POST /oauth/authorized_applications: the user's apps, each with a Revoke button (SPEC §5).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { authorize, cookieHeader, cookiesOf, csrfOf, exchangeCode, makeUser, registerApp, signIn, testApp, type TestContext } from './support/app.js';
+import {
+  authorize,
+  cookieHeader,
+  cookiesOf,
+  csrfOf,
+  exchangeCode,
+  makeUser,
+  registerApp,
+  signIn,
+  testApp,
+  type TestContext,
+} from './support/app.js';
 
 let ctx: TestContext;
 before(async () => (ctx = await testApp()));
 after(() => ctx.close());
 
 const PATH = '/oauth/authorized_applications';
-const verify = (t: string) => ctx.app.inject({ url: '/api/v1/accounts/verify_credentials', headers: { authorization: `Bearer ${t}` } });
+const verify = (t: string) =>
+  ctx.app.inject({ url: '/api/v1/accounts/verify_credentials', headers: { authorization: `Bearer ${t}` } });
 
 test('lists the authorized app; Revoke ends that user’s tokens for it, and consent is asked again', async () => {
   const client = await registerApp(ctx.app, { client_name: 'Phanpy', website: 'https://phanpy.example' });
@@ -38,11 +50,19 @@ test('lists the authorized app; Revoke ends that user’s tokens for it, and con
 
   // remembered consent while a token lives: authorize answers at once
   const query = `response_type=code&client_id=${client.client_id}&redirect_uri=${encodeURIComponent(client.redirect_uris[0]!)}&scope=read`;
-  assert.equal((await ctx.app.inject({ url: `/oauth/authorize?${query}`, headers: { cookie: cookieHeader(alice) } })).statusCode, 302);
+  assert.equal(
+    (await ctx.app.inject({ url: `/oauth/authorize?${query}`, headers: { cookie: cookieHeader(alice) } })).statusCode,
+    302,
+  );
 
   // without the CSRF token nothing happens
   const jar = cookiesOf(page, { ...alice });
-  const forged = await ctx.app.inject({ method: 'POST', url: PATH, headers: { cookie: cookieHeader(jar) }, payload: { client_id: client.client_id } });
+  const forged = await ctx.app.inject({
+    method: 'POST',
+    url: PATH,
+    headers: { cookie: cookieHeader(jar) },
+    payload: { client_id: client.client_id },
+  });
   assert.equal(forged.statusCode, 403);
   assert.equal((await verify(aliceTokens[0]!)).statusCode, 200);
 

@@ -41,23 +41,45 @@ let client: { client_id: string; client_secret: string };
 
 before(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`No browser at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH. This test is not skipped.`);
+    throw new Error(
+      `No browser at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH. This test is not skipped.`,
+    );
   }
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 
   // The client application's site: where the browser lands after the user answers.
-  clientSite = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Client</title><p>back at the client</p>'));
+  clientSite = http.createServer((_req, res) =>
+    res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end('<!doctype html><title>Client</title><p>back at the client</p>'),
+  );
   await new Promise<void>((resolve) => clientSite.listen(0, '127.0.0.1', resolve));
   callback = `http://127.0.0.1:${(clientSite.address() as { port: number }).port}/cb`;
 
   database = await testDatabase();
   const port = await freePort();
   const config = loadConfig({ ISSUER: `http://127.0.0.1:${port}`, RATE_LIMIT: 'off', LOG_LEVEL: 'silent' });
-  deps = { db: database.db, config, clock: new TestClock().now, scopes: new ScopeCatalog(config.extraScopes), owners: ownerCache(), log: pino({ level: 'silent' }), metrics: new Metrics({ processMetrics: false }) };
+  deps = {
+    db: database.db,
+    config,
+    clock: new TestClock().now,
+    scopes: new ScopeCatalog(config.extraScopes),
+    owners: ownerCache(),
+    log: pino({ level: 'silent' }),
+    metrics: new Metrics({ processMetrics: false }),
+  };
   server = await buildApp(deps);
   await server.listen({ port, host: '127.0.0.1' });
   issuer = config.issuer;
@@ -65,7 +87,12 @@ before(async () => {
   const registered = await fetch(`${issuer}/api/v1/apps`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_name: APP_NAME, redirect_uris: [callback, OOB], scopes: 'read write', website: 'https://reader.example' }),
+    body: JSON.stringify({
+      client_name: APP_NAME,
+      redirect_uris: [callback, OOB],
+      scopes: 'read write',
+      website: 'https://reader.example',
+    }),
   });
   assert.equal(registered.status, 200);
   client = (await registered.json()) as typeof client;
@@ -104,7 +131,10 @@ async function signedInAtConsent(url: string, username: string, password: string
   assert.equal(new URL(page.url()).pathname, '/auth/sign_in', 'not signed in: sent to sign in first');
   await page.getByLabel('User name or e-mail').fill(username);
   await page.getByLabel('Password').fill(password);
-  await Promise.all([page.waitForURL((u) => u.pathname === '/oauth/authorize'), page.getByRole('button', { name: 'Log in' }).click()]);
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === '/oauth/authorize'),
+    page.getByRole('button', { name: 'Log in' }).click(),
+  ]);
   await page.getByRole('button', { name: 'Authorize' }).waitFor();
   return page;
 }
@@ -113,14 +143,23 @@ async function exchange(code: string, redirectUri: string, verifier: string) {
   const res = await fetch(`${issuer}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier, client_id: client.client_id, client_secret: client.client_secret }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+      code_verifier: verifier,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    }),
   });
   assert.equal(res.status, 200, await res.clone().text());
   return (await res.json()) as { access_token: string; scope: string; token_type: string };
 }
 
 async function verifyCredentials(token: string) {
-  const res = await fetch(`${issuer}/api/v1/accounts/verify_credentials`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`${issuer}/api/v1/accounts/verify_credentials`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   assert.equal(res.status, 200);
   return (await res.json()) as { username: string };
 }
@@ -138,10 +177,15 @@ test('sign in, press Authorize, land on the client with code, state and iss; the
   assert.equal(await page.locator('ul.scopes li').count(), 2);
   await page.screenshot({ path: CONSENT_SCREENSHOT, fullPage: true });
   // Nothing sticks out sideways on a phone.
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
   assert.ok(overflow <= 0, `the consent page is ${overflow}px wider than the phone`);
 
-  await Promise.all([page.waitForURL((u) => u.href.startsWith(callback)), page.getByRole('button', { name: 'Authorize' }).click()]);
+  await Promise.all([
+    page.waitForURL((u) => u.href.startsWith(callback)),
+    page.getByRole('button', { name: 'Authorize' }).click(),
+  ]);
   const landed = new URL(page.url());
   assert.equal(landed.searchParams.get('state'), 'state-1');
   assert.equal(landed.searchParams.get('iss'), issuer);
@@ -160,7 +204,10 @@ test('an out-of-band client: the code is shown in #authorization_code and works 
   const { username, password } = await makeUser(deps, 'bob');
   const { verifier, challenge } = pkce();
   const page = await signedInAtConsent(authorizeUrl(OOB, 'state-2', challenge), username, password);
-  await Promise.all([page.waitForURL((u) => u.pathname === '/oauth/authorize'), page.getByRole('button', { name: 'Authorize' }).click()]);
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === '/oauth/authorize'),
+    page.getByRole('button', { name: 'Authorize' }).click(),
+  ]);
   const code = (await page.locator('#authorization_code').innerText()).trim();
   assert.match(code, /^[A-Za-z0-9_-]{20,}$/);
 
@@ -169,7 +216,14 @@ test('an out-of-band client: the code is shown in #authorization_code and works 
   const again = await fetch(`${issuer}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: OOB, code_verifier: verifier, client_id: client.client_id, client_secret: client.client_secret }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: OOB,
+      code_verifier: verifier,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    }),
   });
   assert.equal(again.status, 400);
   assert.equal(((await again.json()) as { error: string }).error, 'invalid_grant');
@@ -179,7 +233,10 @@ test('an out-of-band client: the code is shown in #authorization_code and works 
 test('pressing Deny lands on the client with error=access_denied, the state and iss, and no code', async () => {
   const { username, password } = await makeUser(deps, 'carol');
   const page = await signedInAtConsent(authorizeUrl(callback, 'state-3', pkce().challenge), username, password);
-  await Promise.all([page.waitForURL((u) => u.href.startsWith(callback)), page.getByRole('button', { name: 'Deny' }).click()]);
+  await Promise.all([
+    page.waitForURL((u) => u.href.startsWith(callback)),
+    page.getByRole('button', { name: 'Deny' }).click(),
+  ]);
   const landed = new URL(page.url());
   assert.equal(landed.searchParams.get('error'), 'access_denied');
   assert.equal(landed.searchParams.get('state'), 'state-3');

@@ -12,12 +12,15 @@ import { freePort, sleep } from './support/process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-test('the built server starts from another folder, migrates, serves /health and the pages, and stops with 0', { timeout: 120_000 }, async () => {
+test('the built server starts from another folder, migrates, serves /health and the pages, and stops with 0', {
+  timeout: 120_000,
+}, async () => {
   const copy = mkdtempSync(join(tmpdir(), 'doorman-build-'));
   const elsewhere = mkdtempSync(join(tmpdir(), 'doorman-cwd-'));
   const empty = await emptyDatabase();
   try {
-    for (const item of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'migrations', 'views']) cpSync(join(ROOT, item), join(copy, item), { recursive: true });
+    for (const item of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'migrations', 'views'])
+      cpSync(join(ROOT, item), join(copy, item), { recursive: true });
     symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: copy, stdio: 'pipe' });
 
@@ -35,7 +38,9 @@ test('the built server starts from another folder, migrates, serves /health and 
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     try {
       let health: Response | undefined;
       while (child.exitCode === null && !health) {
@@ -50,7 +55,11 @@ test('the built server starts from another folder, migrates, serves /health and 
       const avatar = await fetch(`http://127.0.0.1:${port}/avatars/original/missing.png`);
       assert.equal(avatar.status, 200, 'the default images are found');
       const instance = await fetch(`http://127.0.0.1:${port}/api/v2/instance`);
-      assert.match(((await instance.json()) as { version: string }).version, /Doorman \d/, 'the version is read from package.json');
+      assert.match(
+        ((await instance.json()) as { version: string }).version,
+        /Doorman \d/,
+        'the version is read from package.json',
+      );
     } finally {
       if (child.exitCode === null) child.kill('SIGTERM');
     }

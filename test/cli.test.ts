@@ -56,7 +56,9 @@ function pipedStdin(text: string): NodeJS.ReadStream {
 /** Runs one command line as cli/main.ts does, in this process: what it would print on stdout. */
 async function runCommand(args: string[], stdin = '', env?: Record<string, string>): Promise<string> {
   const { command, options } = parseCommandLine(args);
-  return printable(await command.run(commandDeps(env), options, { readLine: (prompt) => readFirstLine(prompt, pipedStdin(stdin)) }));
+  return printable(
+    await command.run(commandDeps(env), options, { readLine: (prompt) => readFirstLine(prompt, pipedStdin(stdin)) }),
+  );
 }
 
 async function ok<T = unknown>(args: string[], stdin?: string, env?: Record<string, string>): Promise<T> {
@@ -88,21 +90,32 @@ interface UserOut {
 }
 
 test('users:create reads the password from stdin; users:list shows the user without any hash; users:delete removes them', async () => {
-  const created = await ok<UserOut & Record<string, unknown>>(['users:create', '--username', 'alice', '--email', 'alice@example.com'], 'correct horse battery staple\n');
+  const created = await ok<UserOut & Record<string, unknown>>(
+    ['users:create', '--username', 'alice', '--email', 'alice@example.com'],
+    'correct horse battery staple\n',
+  );
   assert.equal(created.username, 'alice');
   assert.equal(created.email, 'alice@example.com');
   assert.equal(typeof created.id, 'string');
-  assert.ok(!JSON.stringify(created).includes('scrypt') && !('password_hash' in created) && !('passwordHash' in created));
+  assert.ok(
+    !JSON.stringify(created).includes('scrypt') && !('password_hash' in created) && !('passwordHash' in created),
+  );
 
   // the --name=value form, and a password line without a newline
   await ok(['users:create', '--username=bob', '--email=bob@example.com'], 'another password');
 
   const listed = await ok<UserOut[]>(['users:list']);
-  assert.deepEqual(listed.map((u) => u.username), ['alice', 'bob']);
+  assert.deepEqual(
+    listed.map((u) => u.username),
+    ['alice', 'bob'],
+  );
   assert.ok(!JSON.stringify(listed).includes('scrypt'), 'no password hash listed');
 
   // the password is the first line, as typed: it signs in (checked against the stored hash)
-  const hash = await look(async (db) => (await db.query<{ h: string }>(`SELECT password_hash AS h FROM users WHERE username = 'alice'`))[0]!.h);
+  const hash = await look(
+    async (db) =>
+      (await db.query<{ h: string }>(`SELECT password_hash AS h FROM users WHERE username = 'alice'`))[0]!.h,
+  );
   assert.equal(await verifyPassword('correct horse battery staple', hash), true);
 
   // deleting a user revokes their tokens: their rows go with them
@@ -117,13 +130,24 @@ test('users:create reads the password from stdin; users:list shows the user with
     );
   });
   assert.deepEqual(await ok(['users:delete', '--username', 'bob']), { deleted: true, username: 'bob' });
-  assert.deepEqual((await ok<UserOut[]>(['users:list'])).map((u) => u.username), ['alice']);
-  assert.equal(await look(async (db) => (await db.query(`SELECT 1 FROM access_tokens WHERE token_hash = 'cli-test-token'`)).length), 0);
+  assert.deepEqual(
+    (await ok<UserOut[]>(['users:list'])).map((u) => u.username),
+    ['alice'],
+  );
+  assert.equal(
+    await look(
+      async (db) => (await db.query(`SELECT 1 FROM access_tokens WHERE token_hash = 'cli-test-token'`)).length,
+    ),
+    0,
+  );
   await ok(['apps:delete', '--client-id', 'cli-test-app']);
 });
 
 test('users:create refuses a password under 8 characters', async () => {
-  assert.match(await refused(['users:create', '--username', 'carol', '--email', 'carol@example.com'], 'seven77\n'), /password must be at least 8 characters/);
+  assert.match(
+    await refused(['users:create', '--username', 'carol', '--email', 'carol@example.com'], 'seven77\n'),
+    /password must be at least 8 characters/,
+  );
 });
 
 test('a password typed at a terminal is not echoed: the terminal is put in raw mode and restored', async () => {
@@ -132,7 +156,12 @@ test('a password typed at a terminal is not echoed: the terminal is put in raw m
   input.isTTY = true;
   input.setRawMode = (on: boolean) => void modes.push(on);
   let shown = '';
-  const output = { write: (text: string) => ((shown += text), true) };
+  const output = {
+    write: (text: string) => {
+      shown += text;
+      return true;
+    },
+  };
   const line = readFirstLine('Password: ', input as unknown as NodeJS.ReadStream, output);
   input.write('secret pa');
   input.write('ssx\x7f\x7fs\r');
@@ -143,11 +172,21 @@ test('a password typed at a terminal is not echoed: the terminal is put in raw m
 });
 
 test('users:create refuses a duplicate user name, a bad e-mail address and an empty password', async () => {
-  assert.match(await refused(['users:create', '--username', 'alice', '--email', 'other@example.com'], 'long enough\n'), /username is already taken/);
-  assert.match(await refused(['users:create', '--username', 'carol', '--email', 'not-an-address'], 'long enough\n'), /email/);
+  assert.match(
+    await refused(['users:create', '--username', 'alice', '--email', 'other@example.com'], 'long enough\n'),
+    /username is already taken/,
+  );
+  assert.match(
+    await refused(['users:create', '--username', 'carol', '--email', 'not-an-address'], 'long enough\n'),
+    /email/,
+  );
   assert.match(await refused(['users:create', '--username', 'carol', '--email', 'carol@example.com'], ''), /password/);
   assert.match(await refused(['users:delete', '--username', 'nobody']), /nobody/);
-  assert.deepEqual((await ok<UserOut[]>(['users:list'])).map((u) => u.username), ['alice'], 'nothing was written');
+  assert.deepEqual(
+    (await ok<UserOut[]>(['users:list'])).map((u) => u.username),
+    ['alice'],
+    'nothing was written',
+  );
 });
 
 interface AppOut {
@@ -212,26 +251,45 @@ test('apps:create prints the Application entity with the secret; apps:list never
         assert.ok(!row.includes(secret), `${name} holds the client secret in plaintext`);
       }
     }
-    const [stored] = await db.query<{ hash: string }>('SELECT client_secret_hash AS hash FROM applications WHERE client_id = $1', [created.client_id]);
+    const [stored] = await db.query<{ hash: string }>(
+      'SELECT client_secret_hash AS hash FROM applications WHERE client_id = $1',
+      [created.client_id],
+    );
     assert.equal(stored!.hash, hashSecret(secret), 'the digest of the printed secret is what is kept');
   });
 
-  assert.deepEqual(await ok(['apps:delete', '--client-id', created.client_id]), { deleted: true, client_id: created.client_id });
+  assert.deepEqual(await ok(['apps:delete', '--client-id', created.client_id]), {
+    deleted: true,
+    client_id: created.client_id,
+  });
   assert.deepEqual(await ok(['apps:list']), []);
   assert.match(await refused(['apps:delete', '--client-id', created.client_id]), /no application/);
 });
 
 test('apps:create refuses a bad redirect URI, an unknown scope, a missing name and a bad website', async () => {
   assert.match(await refused(['apps:create', '--name', 'X', '--redirect-uri', 'javascript:alert(1)']), /redirect_uris/);
-  assert.match(await refused(['apps:create', '--name', 'X', '--redirect-uri', 'https://x.example/cb#frag']), /redirect_uris/);
-  assert.match(await refused(['apps:create', '--name', 'X', '--redirect-uri', 'https://x.example/cb', '--scopes', 'read bogus']), /scopes/);
+  assert.match(
+    await refused(['apps:create', '--name', 'X', '--redirect-uri', 'https://x.example/cb#frag']),
+    /redirect_uris/,
+  );
+  assert.match(
+    await refused(['apps:create', '--name', 'X', '--redirect-uri', 'https://x.example/cb', '--scopes', 'read bogus']),
+    /scopes/,
+  );
   assert.match(await refused(['apps:create', '--name', '', '--redirect-uri', 'https://x.example/cb']), /client_name/);
-  assert.match(await refused(['apps:create', '--name', 'X', '--redirect-uri', 'https://x.example/cb', '--website', 'not a url']), /website/);
+  assert.match(
+    await refused(['apps:create', '--name', 'X', '--redirect-uri', 'https://x.example/cb', '--website', 'not a url']),
+    /website/,
+  );
   assert.deepEqual(await ok(['apps:list']), [], 'nothing was written');
 });
 
 test('operator scopes from SCOPES are accepted by apps:create', async () => {
-  const created = await ok<AppOut>(['apps:create', '--name', 'API', '--redirect-uri', 'https://api.example/cb', '--scopes', 'read api:write'], undefined, { SCOPES: 'api:read api:write' });
+  const created = await ok<AppOut>(
+    ['apps:create', '--name', 'API', '--redirect-uri', 'https://api.example/cb', '--scopes', 'read api:write'],
+    undefined,
+    { SCOPES: 'api:read api:write' },
+  );
   assert.deepEqual(created.scopes, ['read', 'api:write']);
   await ok(['apps:delete', `--client-id=${created.client_id}`]);
 });
@@ -255,17 +313,42 @@ test('tokens:prune prints what it deleted', async () => {
 
 test('audit:list is newest first and filters by user, client and time', async () => {
   await look(async (db) => {
-    await insertAuditEvent(db, new Date('2026-01-01T00:00:00Z'), { event: 'sign_in.succeeded', username: 'alice', address: '127.0.0.1' });
-    await insertAuditEvent(db, new Date('2026-01-02T00:00:00Z'), { event: 'token.issued', clientId: 'client-a', username: 'alice' });
-    await insertAuditEvent(db, new Date('2026-01-03T00:00:00Z'), { event: 'token.issued', clientId: 'client-b', username: 'someone' });
+    await insertAuditEvent(db, new Date('2026-01-01T00:00:00Z'), {
+      event: 'sign_in.succeeded',
+      username: 'alice',
+      address: '127.0.0.1',
+    });
+    await insertAuditEvent(db, new Date('2026-01-02T00:00:00Z'), {
+      event: 'token.issued',
+      clientId: 'client-a',
+      username: 'alice',
+    });
+    await insertAuditEvent(db, new Date('2026-01-03T00:00:00Z'), {
+      event: 'token.issued',
+      clientId: 'client-b',
+      username: 'someone',
+    });
   });
-  const all = await ok<{ event: string; at: string; client_id: string | null; username: string | null }[]>(['audit:list']);
-  assert.deepEqual(all.map((e) => e.at), ['2026-01-03T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-01T00:00:00.000Z']);
-  assert.deepEqual((await ok<{ at: string }[]>(['audit:list', '--user', 'alice'])).map((e) => e.at), ['2026-01-02T00:00:00.000Z', '2026-01-01T00:00:00.000Z']);
-  assert.deepEqual((await ok<{ client_id: string }[]>(['audit:list', '--client-id=client-b'])).map((e) => e.client_id), ['client-b']);
-  assert.deepEqual((await ok<{ at: string }[]>(['audit:list', '--since', '2026-01-02T00:00:00Z'])).map((e) => e.at), ['2026-01-03T00:00:00.000Z', '2026-01-02T00:00:00.000Z']);
+  const all = await ok<{ event: string; at: string; client_id: string | null; username: string | null }[]>([
+    'audit:list',
+  ]);
+  assert.deepEqual(
+    all.map((e) => e.at),
+    ['2026-01-03T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-01T00:00:00.000Z'],
+  );
+  assert.deepEqual(
+    (await ok<{ at: string }[]>(['audit:list', '--user', 'alice'])).map((e) => e.at),
+    ['2026-01-02T00:00:00.000Z', '2026-01-01T00:00:00.000Z'],
+  );
+  assert.deepEqual(
+    (await ok<{ client_id: string }[]>(['audit:list', '--client-id=client-b'])).map((e) => e.client_id),
+    ['client-b'],
+  );
+  assert.deepEqual(
+    (await ok<{ at: string }[]>(['audit:list', '--since', '2026-01-02T00:00:00Z'])).map((e) => e.at),
+    ['2026-01-03T00:00:00.000Z', '2026-01-02T00:00:00.000Z'],
+  );
 });
-
 
 // ---- as the operator runs it: a child process over its own database -------------------------
 
@@ -276,7 +359,8 @@ interface Run {
 }
 
 /** Where a CLI process finds its database: a Postgres database of its own, or its PGlite folder. */
-const processStorage = (): Record<string, string> => (processDatabase.url ? { DATABASE_URL: processDatabase.url } : { DATA_DIR: processDatabase.dataDir! });
+const processStorage = (): Record<string, string> =>
+  processDatabase.url ? { DATABASE_URL: processDatabase.url } : { DATA_DIR: processDatabase.dataDir! };
 
 function cli(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
@@ -301,7 +385,12 @@ async function processOk<T = unknown>(args: string[], stdin?: string): Promise<T
 }
 
 /** A refusal: exit status `code`, nothing on stdout, exactly one line on stderr. */
-async function processRefused(code: number, args: string[], stdin?: string, env?: Record<string, string>): Promise<string> {
+async function processRefused(
+  code: number,
+  args: string[],
+  stdin?: string,
+  env?: Record<string, string>,
+): Promise<string> {
   const run = await cli(args, { stdin, env });
   assert.equal(run.code, code, `${args.join(' ')} should exit ${code}: ${run.stdout}${run.stderr}`);
   assert.equal(run.stdout, '');
@@ -311,9 +400,15 @@ async function processRefused(code: number, args: string[], stdin?: string, env?
 }
 
 test('as a process: users:create reads the password from piped stdin and prints JSON; users:list shows the user', async () => {
-  const created = await processOk<UserOut>(['users:create', '--username', 'erin', '--email=erin@example.com'], 'correct horse battery staple\nnot this line\n');
+  const created = await processOk<UserOut>(
+    ['users:create', '--username', 'erin', '--email=erin@example.com'],
+    'correct horse battery staple\nnot this line\n',
+  );
   assert.equal(created.username, 'erin');
-  assert.deepEqual((await processOk<UserOut[]>(['users:list'])).map((u) => u.username), ['erin']);
+  assert.deepEqual(
+    (await processOk<UserOut[]>(['users:list'])).map((u) => u.username),
+    ['erin'],
+  );
   // the password is the first line, as typed
   const db = processDatabase.url ? await openPostgres(processDatabase.url) : await openPglite(processDatabase.dataDir!);
   try {
@@ -328,7 +423,10 @@ test('as a process: wrong use exits 2, a bad setting exits 2, a database that do
   assert.match(await processRefused(2, ['users:frobnicate']), /unknown command "users:frobnicate"/);
   assert.match(await processRefused(2, ['users:list'], undefined, { SCOPES: 'bad"scope' }), /SCOPES/);
   // port 1: nothing listens there
-  assert.match(await processRefused(1, ['users:list'], undefined, { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/doorman' }), /database is not available: .*ECONNREFUSED/);
+  assert.match(
+    await processRefused(1, ['users:list'], undefined, { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/doorman' }),
+    /database is not available: .*ECONNREFUSED/,
+  );
 });
 
 test('PGlite: while another process that offers no socket (not a server) owns DATA_DIR the CLI says so in one line and exits non-zero', async () => {

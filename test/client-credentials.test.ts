@@ -16,11 +16,18 @@ const grant = (app: RegisteredApp, fields: Record<string, string> = {}) =>
   ctx.app.inject({
     method: 'POST',
     url: '/oauth/token',
-    payload: { grant_type: 'client_credentials', client_id: app.client_id, client_secret: app.client_secret, ...fields },
+    payload: {
+      grant_type: 'client_credentials',
+      client_id: app.client_id,
+      client_secret: app.client_secret,
+      ...fields,
+    },
   });
-const count = async (sql: string, params: unknown[] = []) => (await ctx.deps.db.query<{ n: number }>(sql, params))[0]!.n;
+const count = async (sql: string, params: unknown[] = []) =>
+  (await ctx.deps.db.query<{ n: number }>(sql, params))[0]!.n;
 const tokens = () => count('SELECT count(*)::int AS n FROM access_tokens');
-const issuedEvents = (clientId: string) => count(`SELECT count(*)::int AS n FROM audit_events WHERE event = 'token.issued' AND client_id = $1`, [clientId]);
+const issuedEvents = (clientId: string) =>
+  count(`SELECT count(*)::int AS n FROM audit_events WHERE event = 'token.issued' AND client_id = $1`, [clientId]);
 
 test('a scope is granted when the app holds it or a parent of it, never a wider one', async () => {
   const app = await registerApp(ctx.app, { scopes: 'read:accounts write admin:read' });
@@ -30,7 +37,14 @@ test('a scope is granted when the app holds it or a parent of it, never a wider 
     assert.equal(res.json().scope, scope);
   }
   const before = await tokens();
-  for (const scope of ['read', 'read:statuses', 'read:accounts follow', 'admin:write', 'admin:write:accounts', 'push']) {
+  for (const scope of [
+    'read',
+    'read:statuses',
+    'read:accounts follow',
+    'admin:write',
+    'admin:write:accounts',
+    'push',
+  ]) {
     const res = await grant(app, { scope });
     assert.equal(res.statusCode, 400, `${scope}: ${res.body}`);
     assert.equal(res.json().error, 'invalid_scope');
@@ -74,7 +88,15 @@ test('each issued token has its audit row, and the app counts as used', async ()
   const app = await registerApp(ctx.app);
   for (let i = 0; i < 3; i++) assert.equal((await grant(app)).statusCode, 200);
   assert.equal(await issuedEvents(app.client_id), 3);
-  assert.equal(await count('SELECT count(*)::int AS n FROM applications WHERE client_id = $1 AND first_used_at IS NOT NULL', [app.client_id]), 1);
-  const res = await ctx.app.inject({ url: '/api/v1/apps/verify_credentials', headers: { authorization: `Bearer ${(await grant(app)).json().access_token}` } });
+  assert.equal(
+    await count('SELECT count(*)::int AS n FROM applications WHERE client_id = $1 AND first_used_at IS NOT NULL', [
+      app.client_id,
+    ]),
+    1,
+  );
+  const res = await ctx.app.inject({
+    url: '/api/v1/apps/verify_credentials',
+    headers: { authorization: `Bearer ${(await grant(app)).json().access_token}` },
+  });
   assert.equal(res.statusCode, 200, res.body);
 });

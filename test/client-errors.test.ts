@@ -14,16 +14,25 @@ before(async () => {
 });
 after(() => ctx.close());
 
-type Answer = { status: number; connection: string | undefined; type: string | undefined; body: string } | { failed: string };
+type Answer =
+  | { status: number; connection: string | undefined; type: string | undefined; body: string }
+  | { failed: string };
 
 function send(agent: http.Agent, path: string, method = 'GET', body?: Buffer): Promise<Answer> {
   return new Promise((resolve) => {
-    const headers: Record<string, string | number> = body ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length } : {};
+    const headers: Record<string, string | number> = body
+      ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length }
+      : {};
     const req = http.request(`${base}${path}`, { agent, method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
-        resolve({ status: res.statusCode!, connection: res.headers.connection, type: res.headers['content-type'], body: Buffer.concat(chunks).toString() }),
+        resolve({
+          status: res.statusCode!,
+          connection: res.headers.connection,
+          type: res.headers['content-type'],
+          body: Buffer.concat(chunks).toString(),
+        }),
       );
     });
     req.on('error', (err: NodeJS.ErrnoException) => resolve({ failed: err.code ?? err.message }));

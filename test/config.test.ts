@@ -76,7 +76,12 @@ test('TRUST_PROXY: false, true (one hop), a hop count, or a list of addresses an
   assert.equal(loadConfig({ TRUST_PROXY: '0' }).trustProxy, false);
   assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, 1);
   assert.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2);
-  assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1,fd00::/8' }).trustProxy, ['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8']);
+  assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1,fd00::/8' }).trustProxy, [
+    '10.0.0.0/8',
+    '127.0.0.1',
+    '::1',
+    'fd00::/8',
+  ]);
 });
 
 test('TRUST_PROXY=true trusts one hop only: the address is the one the proxy appended, not the client-written one', async () => {
@@ -90,7 +95,9 @@ test('TRUST_PROXY=true trusts one hop only: the address is the one the proxy app
       headers: { cookie: cookieHeader(cookiesOf(form)), 'x-forwarded-for': '6.6.6.6, 203.0.113.9' },
       payload: { username: 'nobody', password: 'x', _csrf: csrfOf(form.body) },
     });
-    const [row] = await ctx.deps.db.query<{ address: string }>(`SELECT address FROM audit_events WHERE event = 'sign_in.failed'`);
+    const [row] = await ctx.deps.db.query<{ address: string }>(
+      `SELECT address FROM audit_events WHERE event = 'sign_in.failed'`,
+    );
     assert.equal(row?.address, '203.0.113.9');
   } finally {
     await ctx.close();
@@ -146,11 +153,21 @@ for (const env of BAD) {
 }
 
 test('the server stops on a bad setting with one line on stderr and a non-zero exit, before touching any storage', () => {
-  for (const env of [{ PORT: 'abc' }, { ISSUER: 'http://localhost:3000/' }, { APP_REGISTRATION: 'maybe' }, { RATE_LIMIT: 'yes' }]) {
+  for (const env of [
+    { PORT: 'abc' },
+    { ISSUER: 'http://localhost:3000/' },
+    { APP_REGISTRATION: 'maybe' },
+    { RATE_LIMIT: 'yes' },
+  ]) {
     const [name] = Object.keys(env);
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: '/nonexistent/doorman-config-test', ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        DATA_DIR: '/nonexistent/doorman-config-test',
+        ...env,
+      },
       encoding: 'utf8',
       timeout: 60_000,
     });

@@ -9,7 +9,10 @@ after(() => ctx.close());
 test('a whole flow: register, sign in, authorize, exchange, verify, revoke', async () => {
   const { client, token } = await userToken(ctx);
   assert.equal(token.scope, 'read write');
-  const me = await ctx.app.inject({ url: '/api/v1/accounts/verify_credentials', headers: { authorization: `Bearer ${token.access_token}` } });
+  const me = await ctx.app.inject({
+    url: '/api/v1/accounts/verify_credentials',
+    headers: { authorization: `Bearer ${token.access_token}` },
+  });
   assert.equal(me.statusCode, 200);
   assert.equal(me.json().username, 'alice');
   const revoked = await ctx.app.inject({
@@ -19,6 +22,9 @@ test('a whole flow: register, sign in, authorize, exchange, verify, revoke', asy
   });
   assert.equal(revoked.statusCode, 200);
   assert.deepEqual(revoked.json(), {});
-  const after = await ctx.app.inject({ url: '/api/v1/accounts/verify_credentials', headers: { authorization: `Bearer ${token.access_token}` } });
+  const after = await ctx.app.inject({
+    url: '/api/v1/accounts/verify_credentials',
+    headers: { authorization: `Bearer ${token.access_token}` },
+  });
   assert.equal(after.statusCode, 401);
 });

@@ -29,10 +29,16 @@ test('a running server exits 0 on SIGTERM', { timeout: 90_000 }, async () => {
   const empty = await emptyDatabase();
   try {
     // ISSUER left to its default: the start-up line names the issuer clients must use
-    const doorman = await startDoorman({ ...(empty.url ? { DATABASE_URL: empty.url } : { DATA_DIR: empty.dataDir! }), ISSUER: '', LOG_LEVEL: 'info' }, 60_000);
+    const doorman = await startDoorman(
+      { ...(empty.url ? { DATABASE_URL: empty.url } : { DATA_DIR: empty.dataDir! }), ISSUER: '', LOG_LEVEL: 'info' },
+      60_000,
+    );
     const health = await fetch(`${doorman.url}/health`);
     assert.equal(health.status, 200);
-    assert.ok(doorman.output().includes(`clients must use the issuer http://127.0.0.1:${doorman.port}"`), doorman.output());
+    assert.ok(
+      doorman.output().includes(`clients must use the issuer http://127.0.0.1:${doorman.port}"`),
+      doorman.output(),
+    );
     assert.deepEqual(await doorman.stop('SIGTERM'), { code: 0, signal: null }, doorman.output());
     if (empty.dataDir) {
       assert.equal(existsSync(join(empty.dataDir, 'doorman.lock')), false, 'the lock is removed');

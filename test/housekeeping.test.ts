@@ -4,7 +4,16 @@ import type { Queryable } from '../src/db/database.js';
 import type { Deps } from '../src/deps.js';
 import { prune, startHousekeeping, type PruneCounts } from '../src/oauth/housekeeping.js';
 import { countRequests } from '../src/store/rate-limits.js';
-import { authorize, exchangeCode, makeUser, registerApp, signIn, testApp, type RegisteredApp, type TestContext } from './support/app.js';
+import {
+  authorize,
+  exchangeCode,
+  makeUser,
+  registerApp,
+  signIn,
+  testApp,
+  type RegisteredApp,
+  type TestContext,
+} from './support/app.js';
 
 const DAY = 24 * 3600;
 const nothing: PruneCounts = { codes: 0, tokens: 0, sessions: 0, applications: 0, auditEvents: 0, rateLimits: 0 };
@@ -29,14 +38,24 @@ async function appToken(ctx: TestContext, client: RegisteredApp): Promise<string
 }
 
 async function revoke(ctx: TestContext, client: RegisteredApp, token: string) {
-  const res = await ctx.app.inject({ method: 'POST', url: '/oauth/revoke', payload: { client_id: client.client_id, client_secret: client.client_secret, token } });
+  const res = await ctx.app.inject({
+    method: 'POST',
+    url: '/oauth/revoke',
+    payload: { client_id: client.client_id, client_secret: client.client_secret, token },
+  });
   assert.equal(res.statusCode, 200);
 }
 
 const live = async (ctx: TestContext, token: string) =>
-  (await ctx.app.inject({ url: '/api/v1/apps/verify_credentials', headers: { authorization: `Bearer ${token}` } })).statusCode === 200;
+  (await ctx.app.inject({ url: '/api/v1/apps/verify_credentials', headers: { authorization: `Bearer ${token}` } }))
+    .statusCode === 200;
 const signedIn = async (ctx: TestContext, jar: Record<string, string>) =>
-  (await ctx.app.inject({ url: '/oauth/authorized_applications', headers: { cookie: `doorman_session=${jar.doorman_session}` } })).statusCode === 200;
+  (
+    await ctx.app.inject({
+      url: '/oauth/authorized_applications',
+      headers: { cookie: `doorman_session=${jar.doorman_session}` },
+    })
+  ).statusCode === 200;
 
 test('prune deletes what is dead past its age and keeps everything live', async () => {
   const ctx = await testApp({ ACCESS_TOKEN_TTL: '3600', REFRESH_TOKEN_TTL: '7200' });
@@ -53,7 +72,14 @@ test('prune deletes what is dead past its age and keeps everything live', async 
     const dayZeroToken = await appToken(ctx, used);
     await countRequests(ctx.deps.db, new Map([['POST /oauth/token x|127.0.0.1', 1]]), ctx.clock.now(), 60_000);
     const dayZero = await rows(ctx);
-    assert.deepEqual(dayZero, { codes: 2, tokens: 3, sessions: 1, applications: 2, auditEvents: dayZero.auditEvents, rateLimits: 1 });
+    assert.deepEqual(dayZero, {
+      codes: 2,
+      tokens: 3,
+      sessions: 1,
+      applications: 2,
+      auditEvents: dayZero.auditEvents,
+      rateLimits: 1,
+    });
 
     // nothing is old enough yet; a token revoked today is kept for a day
     assert.deepEqual(await prune(ctx.deps), nothing);
@@ -98,7 +124,9 @@ test('prune deletes in batches, one transaction per batch', async () => {
   try {
     const client = await registerApp(ctx.app);
     const { user } = await makeUser(ctx.deps);
-    const [app] = await ctx.deps.db.query<{ id: number }>('SELECT id FROM applications WHERE client_id = $1', [client.client_id]);
+    const [app] = await ctx.deps.db.query<{ id: number }>('SELECT id FROM applications WHERE client_id = $1', [
+      client.client_id,
+    ]);
     const longAgo = new Date(ctx.clock.now().getTime() - 3 * DAY * 1000);
     await ctx.deps.db.query(
       `INSERT INTO authorization_codes (code_hash, application_id, user_id, redirect_uri, scopes, created_at, expires_at)
@@ -126,7 +154,10 @@ test('prune deletes in batches, one transaction per batch', async () => {
           return result;
         }),
     };
-    const counts = await prune({ db: counting, clock: ctx.deps.clock }, { keepDeadFor: DAY * 1000, unusedAppsAfter: 30 * DAY * 1000, auditFor: 90 * DAY * 1000, batchSize: 10 });
+    const counts = await prune(
+      { db: counting, clock: ctx.deps.clock },
+      { keepDeadFor: DAY * 1000, unusedAppsAfter: 30 * DAY * 1000, auditFor: 90 * DAY * 1000, batchSize: 10 },
+    );
     assert.equal(counts?.codes, 25);
     assert.deepEqual(batches, [10, 10, 5]);
     assert.equal((await rows(ctx)).codes, 0);
@@ -138,10 +169,18 @@ test('prune deletes in batches, one transaction per batch', async () => {
 test('startHousekeeping prunes on its own and stop() waits for a round in flight', async () => {
   const ctx = await testApp();
   try {
-    await countRequests(ctx.deps.db, new Map([['old window', 1]]), new Date(ctx.clock.now().getTime() - 2 * 3600_000), 60_000);
+    await countRequests(
+      ctx.deps.db,
+      new Map([['old window', 1]]),
+      new Date(ctx.clock.now().getTime() - 2 * 3600_000),
+      60_000,
+    );
     let report: (entry: unknown) => void;
     const logged = new Promise((resolve) => (report = resolve));
-    const log = { info: (entry: unknown) => report(entry), warn: (entry: unknown) => report(entry) } as unknown as Deps['log'];
+    const log = {
+      info: (entry: unknown) => report(entry),
+      warn: (entry: unknown) => report(entry),
+    } as unknown as Deps['log'];
     const housekeeping = startHousekeeping({ ...ctx.deps, log }, 3600_000, 0);
     const entry = (await logged) as { pruned?: PruneCounts };
     await housekeeping.stop();

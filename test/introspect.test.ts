@@ -39,17 +39,34 @@ async function appToken(client: RegisteredApp, scope = 'read') {
   const res = await ctx.app.inject({
     method: 'POST',
     url: '/oauth/token',
-    payload: { grant_type: 'client_credentials', scope, client_id: client.client_id, client_secret: client.client_secret },
+    payload: {
+      grant_type: 'client_credentials',
+      scope,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    },
   });
   assert.equal(res.statusCode, 200, res.body);
   return res.json() as { access_token: string; created_at: number };
 }
 
-function introspect(client: { client_id: string; client_secret: string }, token: string | undefined, how: 'body' | 'basic' = 'body') {
+function introspect(
+  client: { client_id: string; client_secret: string },
+  token: string | undefined,
+  how: 'body' | 'basic' = 'body',
+) {
   const payload: Record<string, string> = token === undefined ? {} : { token };
-  if (how === 'body') return ctx.app.inject({ method: 'POST', url: '/oauth/introspect', payload: { ...payload, ...client } });
-  const basic = Buffer.from(`${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret)}`).toString('base64');
-  return ctx.app.inject({ method: 'POST', url: '/oauth/introspect', headers: { authorization: `Basic ${basic}` }, payload });
+  if (how === 'body')
+    return ctx.app.inject({ method: 'POST', url: '/oauth/introspect', payload: { ...payload, ...client } });
+  const basic = Buffer.from(
+    `${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret)}`,
+  ).toString('base64');
+  return ctx.app.inject({
+    method: 'POST',
+    url: '/oauth/introspect',
+    headers: { authorization: `Basic ${basic}` },
+    payload,
+  });
 }
 
 async function resourceServer(): Promise<{ client_id: string; client_secret: string }> {
@@ -97,7 +114,7 @@ test('an app-level token has no sub or username', async () => {
   assert.equal(body.username, undefined);
 });
 
-test("another ordinary client sees {active: false} for a live token it does not own", async () => {
+test('another ordinary client sees {active: false} for a live token it does not own', async () => {
   const { token } = await userToken();
   const other = await registerApp(ctx.app);
   const res = await introspect(other, token.access_token);

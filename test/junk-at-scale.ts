@@ -7,11 +7,18 @@
 //   JUNK_SEED=123 JUNK_TOTAL=20000 npm run junk
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import pino from 'pino';
 import fc from 'fast-check';
 import { createUser } from '../src/accounts/users.js';
-import { authorizeAt, clientTokenAt, exchangeAt, registerAppAt, signInAt, startDoorman, type DoormanProcess } from './support/process.js';
-import { ENDPOINTS, junkRequest, problemWith, showRequest, type Endpoint, type JunkRequest, type JunkSeed } from './support/junk.js';
+import {
+  authorizeAt,
+  clientTokenAt,
+  exchangeAt,
+  registerAppAt,
+  signInAt,
+  startDoorman,
+  type DoormanProcess,
+} from './support/process.js';
+import { ENDPOINTS, junkRequest, problemWith, showRequest, type JunkRequest, type JunkSeed } from './support/junk.js';
 
 const SEED = Number(process.env.JUNK_SEED ?? 20261128);
 const TOTAL = Number(process.env.JUNK_TOTAL ?? 10_000);
@@ -23,7 +30,8 @@ process.env.TEST_DATABASE_URL = process.env.DATABASE_URL ?? '';
 const { emptyDatabase } = await import('./support/database.js');
 const { migrate } = await import('../src/db/migrate.js');
 
-const headSize = (request: JunkRequest) => request.url.length + Object.entries(request.headers).reduce((sum, [k, v]) => sum + k.length + v.length + 4, 0);
+const headSize = (request: JunkRequest) =>
+  request.url.length + Object.entries(request.headers).reduce((sum, [k, v]) => sum + k.length + v.length + 4, 0);
 const rssOf = (pid: number): number => {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) * 1024 : 0;
@@ -31,7 +39,9 @@ const rssOf = (pid: number): number => {
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-console.log(`junk at scale: seed ${SEED}, ${TOTAL} requests, ${CONCURRENCY} at a time, on ${process.env.DATABASE_URL ? 'Postgres' : 'PGlite'}`);
+console.log(
+  `junk at scale: seed ${SEED}, ${TOTAL} requests, ${CONCURRENCY} at a time, on ${process.env.DATABASE_URL ? 'Postgres' : 'PGlite'}`,
+);
 const started = Date.now();
 
 // A migrated database with one user, made before the server owns it (PGlite allows one process).
@@ -59,9 +69,14 @@ try {
 
   /** Fresh live state for each endpoint's junk: an app, a session, tokens, an unused code, a CSRF token. */
   const plant = async (): Promise<JunkSeed> => {
-    const client = await registerAppAt(base, { redirect_uris: 'https://client.example/cb urn:ietf:wg:oauth:2.0:oob', scopes: 'read write follow push profile' });
+    const client = await registerAppAt(base, {
+      redirect_uris: 'https://client.example/cb urn:ietf:wg:oauth:2.0:oob',
+      scopes: 'read write follow push profile',
+    });
     const jar = await signInAt(base, username, password);
-    const first = (await (await exchangeAt(base, client, await authorizeAt(base, client, jar, 'read write profile'))).json()) as {
+    const first = (await (
+      await exchangeAt(base, client, await authorizeAt(base, client, jar, 'read write profile'))
+    ).json()) as {
       access_token: string;
       refresh_token: string;
     };
@@ -89,16 +104,24 @@ try {
   };
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const send = (request: JunkRequest): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string } | { failed: string }> =>
+  const send = (
+    request: JunkRequest,
+  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string } | { failed: string }> =>
     new Promise((resolve) => {
       const headers: Record<string, string | number> = { ...request.headers };
       if (request.body) headers['content-length'] = request.body.length;
-      const req = http.request(`${base}${request.url}`, { method: request.method, headers, agent, timeout: 30_000 }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', (err) => resolve({ failed: err.message }));
-      });
+      const req = http.request(
+        `${base}${request.url}`,
+        { method: request.method, headers, agent, timeout: 30_000 },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+          );
+          res.on('error', (err) => resolve({ failed: err.message }));
+        },
+      );
       req.on('timeout', () => req.destroy(new Error('no answer within 30 s')));
       req.on('error', (err) => resolve({ failed: (err as NodeJS.ErrnoException).code ?? err.message }));
       req.end(request.body);
@@ -164,21 +187,33 @@ try {
   const elapsed = (Date.now() - started) / 1000;
 
   console.log(`\nrequests sent: ${sent} in ${elapsed.toFixed(1)} s (including start-up)`);
-  console.log(`of which: planting live state ${(planting / 1000).toFixed(1)} s, generating requests ${(generating / 1000).toFixed(1)} s, sending ${Object.values(seconds).reduce((a, b) => a + b, 0).toFixed(1)} s`);
+  console.log(
+    `of which: planting live state ${(planting / 1000).toFixed(1)} s, generating requests ${(generating / 1000).toFixed(1)} s, sending ${Object.values(
+      seconds,
+    )
+      .reduce((a, b) => a + b, 0)
+      .toFixed(1)} s`,
+  );
   console.log(`by status class: ${JSON.stringify(byClass)}`);
   console.log(`by status: ${JSON.stringify(byStatus)}`);
-  for (const [route, counts] of Object.entries(perRoute)) console.log(`  ${route.padEnd(46)} ${seconds[route]!.toFixed(1).padStart(5)} s ${JSON.stringify(counts)}`);
+  for (const [route, counts] of Object.entries(perRoute))
+    console.log(`  ${route.padEnd(46)} ${seconds[route]!.toFixed(1).padStart(5)} s ${JSON.stringify(counts)}`);
   console.log(`connections closed without an answer: ${Object.values(failures).reduce((a, b) => a + b, 0)}`);
   for (const [why, count] of Object.entries(failures)) console.log(`  ${why}: ${count}`);
   const fiveXX = byClass['5xx'] ?? 0;
   console.log(`5xx: ${fiveXX}`);
   console.log(`answers not in the SPEC's format: ${problems.length}`);
   for (const p of problems.slice(0, 20)) console.log(`  - ${p.replaceAll('\n', '\n    ')}`);
-  console.log(`server RSS: before ${mb(baseline)}, peak ${mb(Math.max(peakAtEnd, after))}, after ${mb(after)} (5 s idle)`);
+  console.log(
+    `server RSS: before ${mb(baseline)}, peak ${mb(Math.max(peakAtEnd, after))}, after ${mb(after)} (5 s idle)`,
+  );
   // "Near its baseline": a leak of even 1 KiB per request would add 10 MB over 10,000 requests.
   const memoryBack = after <= baseline * 1.5 + 32 * 1024 * 1024;
   if (!memoryBack) console.log('memory did not come back near its baseline');
-  const serverLog = server.output().split('\n').filter((l) => /"level":(50|60)/.test(l));
+  const serverLog = server
+    .output()
+    .split('\n')
+    .filter((l) => /"level":(50|60)/.test(l));
   if (serverLog.length) console.log(`server error lines: ${serverLog.length}\n${serverLog.slice(0, 5).join('\n')}`);
   exitCode = fiveXX === 0 && problems.length === 0 && memoryBack && sent >= TOTAL ? 0 : 1;
   console.log(exitCode === 0 ? 'junk at scale: OK' : 'junk at scale: FAILED');

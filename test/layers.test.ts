@@ -11,7 +11,16 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SRC = join(ROOT, 'src');
 
 /** Floors of the house, lowest first; a file may import from its own floor or below. */
-const FLOORS: Record<string, number> = { db: 1, store: 2, oauth: 3, accounts: 3, audit: 3, instance: 3, http: 4, cli: 4 };
+const FLOORS: Record<string, number> = {
+  db: 1,
+  store: 2,
+  oauth: 3,
+  accounts: 3,
+  audit: 3,
+  instance: 3,
+  http: 4,
+  cli: 4,
+};
 /** Files at the top of src/ that wire the floors together: they may import anything. */
 const WIRING = new Set(['app.ts', 'main.ts', 'cluster.ts', 'runtime.ts']);
 /** The command line's entry point opens the database through runtime.ts, as src/main.ts does. */
@@ -23,7 +32,8 @@ const folderOf = (file: string) => (file.includes('/') ? file.slice(0, file.inde
 export function problem(from: string, to: string): string | undefined {
   const a = folderOf(from);
   const b = folderOf(to);
-  if (WIRING.has(to) && !WIRING.has(from) && !ENTRY_POINTS.has(from)) return 'only the wiring at the top of src/ imports the wiring';
+  if (WIRING.has(to) && !WIRING.has(from) && !ENTRY_POINTS.has(from))
+    return 'only the wiring at the top of src/ imports the wiring';
   if (a === undefined) {
     if (WIRING.has(from)) return undefined;
     // what every service is handed includes a cache of store rows (the owners of tokens)
@@ -36,13 +46,16 @@ export function problem(from: string, to: string): string | undefined {
   if ((a === 'http' || a === 'cli') && (b === 'store' || b === 'db')) return `${a}/ sees services, not ${b}/`;
   const floorA = FLOORS[a];
   const floorB = FLOORS[b];
-  if (floorA === undefined || floorB === undefined) return `${floorA === undefined ? a : b}/ has no floor in test/layers.test.ts`;
+  if (floorA === undefined || floorB === undefined)
+    return `${floorA === undefined ? a : b}/ has no floor in test/layers.test.ts`;
   if (floorB > floorA) return `upward: ${a}/ is below ${b}/`;
   if (a !== b && floorA === 3 && floorB === 3) {
     if (a === 'audit') return 'audit/ is used by the services and uses none of them';
-    if ((a === 'oauth' && b === 'accounts') || (a === 'accounts' && b === 'oauth')) return 'oauth/ and accounts/ do not import each other (both use audit/)';
+    if ((a === 'oauth' && b === 'accounts') || (a === 'accounts' && b === 'oauth'))
+      return 'oauth/ and accounts/ do not import each other (both use audit/)';
   }
-  if (from.startsWith('http/routes/') && from !== 'http/routes/index.ts' && to.startsWith('http/routes/')) return 'a route imports another route (share through a module in http/)';
+  if (from.startsWith('http/routes/') && from !== 'http/routes/index.ts' && to.startsWith('http/routes/'))
+    return 'a route imports another route (share through a module in http/)';
   return undefined;
 }
 
@@ -57,7 +70,9 @@ function sourceFiles(dir: string): string[] {
 /** Every relative module a file imports or re-exports, statically or with import(), as paths under src/. */
 function importsOf(path: string): string[] {
   const text = readFileSync(path, 'utf8');
-  const specifiers = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm)].map((m) => m[1]!);
+  const specifiers = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm)].map(
+    (m) => m[1]!,
+  );
   return specifiers.map((s) => relative(SRC, resolve(dirname(path), s)).replace(/\.js$/, '.ts'));
 }
 

@@ -48,7 +48,12 @@ async function stillServes(): Promise<void> {
 }
 
 const tokenForm = (extra: Record<string, string> = {}) =>
-  new URLSearchParams({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret, ...extra }).toString();
+  new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: client.client_id,
+    client_secret: client.client_secret,
+    ...extra,
+  }).toString();
 
 async function postToken(body: string, type = 'application/x-www-form-urlencoded'): Promise<Response> {
   return fetch(`http://127.0.0.1:${port}/oauth/token`, { method: 'POST', headers: { 'content-type': type }, body });
@@ -60,13 +65,11 @@ test('a body over 64 KiB is 413 with a JSON error, also when sent chunked withou
   assert.equal(res.status, 413);
   assert.equal(((await res.json()) as { error: string }).error, 'invalid_request');
 
-  const chunked = await raw(
-    [
-      'POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n',
-      ...Array.from({ length: 20 }, () => `1000\r\n${'a'.repeat(0x1000)}\r\n`),
-      '0\r\n\r\n',
-    ],
-  );
+  const chunked = await raw([
+    'POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n',
+    ...Array.from({ length: 20 }, () => `1000\r\n${'a'.repeat(0x1000)}\r\n`),
+    '0\r\n\r\n',
+  ]);
   assert.equal(statusOf(chunked.text), 413);
   assert.equal(JSON.parse(bodyOf(chunked.text)).error, 'invalid_request');
   await stillServes();
@@ -81,7 +84,10 @@ test('too many parameters are refused with a 4xx JSON error, in a form, a query 
   const query = await fetch(`http://127.0.0.1:${port}/oauth/authorize?${many}`);
   assert.ok(query.status >= 400 && query.status < 500, `query string: ${query.status}`);
 
-  const json = await postToken(JSON.stringify(Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`p${i}`, '1']))), 'application/json');
+  const json = await postToken(
+    JSON.stringify(Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`p${i}`, '1']))),
+    'application/json',
+  );
   assert.equal(json.status, 400);
   assert.equal(((await json.json()) as { error: string }).error, 'invalid_request');
   await stillServes();
@@ -117,23 +123,33 @@ async function slowClient(first: string): Promise<{ closedAfter: number | undefi
   const trickle = first ? setInterval(() => socket.writable && socket.write('X'), 200) : undefined;
   const closedAfter = await new Promise<number | undefined>((resolve) => {
     const giveUp = setTimeout(() => resolve(undefined), bound + 5000);
-    socket.on('close', () => (clearTimeout(giveUp), resolve(Date.now() - started)));
+    socket.on('close', () => {
+      clearTimeout(giveUp);
+      resolve(Date.now() - started);
+    });
   });
   clearInterval(trickle);
   socket.destroy();
   return { closedAfter, answer: received.split('\r\n')[0] ?? '' };
 }
 
-test('slow clients (slowloris) are cut off within the request timeout: trickled headers, trickled body, silence', { timeout: 60_000 }, async () => {
+test('slow clients (slowloris) are cut off within the request timeout: trickled headers, trickled body, silence', {
+  timeout: 60_000,
+}, async () => {
   const bound = REQUEST_TIMEOUT_MS + TIMEOUT_CHECK_INTERVAL_MS + 2000;
   const [headers, body, silent] = await Promise.all([
     slowClient('POST /oauth/token HTTP/1.1\r\nHost: x\r\n'),
-    slowClient('POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 60000\r\n\r\n'),
+    slowClient(
+      'POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 60000\r\n\r\n',
+    ),
     slowClient(''),
   ]);
   console.log(`slowloris (bound ${bound} ms): ${JSON.stringify({ headers, body, silent })}`);
   for (const [what, r] of Object.entries({ headers, body, silent })) {
-    assert.ok(r.closedAfter !== undefined && r.closedAfter <= bound, `${what}: closed within ${bound} ms (after ${r.closedAfter} ms)`);
+    assert.ok(
+      r.closedAfter !== undefined && r.closedAfter <= bound,
+      `${what}: closed within ${bound} ms (after ${r.closedAfter} ms)`,
+    );
   }
   await stillServes();
 });

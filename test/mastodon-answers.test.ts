@@ -9,7 +9,12 @@ import { cookieHeader, makeUser, registerApp, signIn, testApp, userToken, type T
 let ctx: TestContext;
 const ISSUER = 'http://doorman.test:8080';
 before(async () => {
-  ctx = await testApp({ ISSUER, INSTANCE_TITLE: 'Example Doorman', INSTANCE_DESCRIPTION: 'Sign-in for example.org', INSTANCE_CONTACT_EMAIL: 'admin@example.org' });
+  ctx = await testApp({
+    ISSUER,
+    INSTANCE_TITLE: 'Example Doorman',
+    INSTANCE_DESCRIPTION: 'Sign-in for example.org',
+    INSTANCE_CONTACT_EMAIL: 'admin@example.org',
+  });
 });
 after(() => ctx.close());
 
@@ -33,8 +38,22 @@ describe('GET /api/v1/instance', () => {
     await makeUser(ctx.deps, 'v1user');
     const body = await get('/api/v1/instance');
     assert.deepEqual(Object.keys(body).sort(), [
-      'approval_required', 'configuration', 'contact_account', 'description', 'email', 'invites_enabled', 'languages', 'registrations',
-      'rules', 'short_description', 'stats', 'thumbnail', 'title', 'uri', 'urls', 'version',
+      'approval_required',
+      'configuration',
+      'contact_account',
+      'description',
+      'email',
+      'invites_enabled',
+      'languages',
+      'registrations',
+      'rules',
+      'short_description',
+      'stats',
+      'thumbnail',
+      'title',
+      'uri',
+      'urls',
+      'version',
     ]);
     assert.equal(body.uri, 'doorman.test:8080', 'the host of ISSUER, port included');
     assert.equal(body.title, 'Example Doorman');
@@ -56,10 +75,16 @@ describe('GET /api/v1/instance', () => {
     assert.deepEqual(Object.keys(c).sort(), ['accounts', 'media_attachments', 'polls', 'statuses']);
     assert.deepEqual(c.accounts, { max_featured_tags: 10, max_pinned_statuses: 5 });
     assert.deepEqual(c.statuses, { max_characters: 500, max_media_attachments: 4, characters_reserved_per_url: 23 });
-    assert.deepEqual(c.polls, { max_options: 4, max_characters_per_option: 50, min_expiration: 300, max_expiration: 2629746 });
+    assert.deepEqual(c.polls, {
+      max_options: 4,
+      max_characters_per_option: 50,
+      min_expiration: 300,
+      max_expiration: 2629746,
+    });
     assert.equal(c.media_attachments.image_size_limit, 16777216);
     assert.equal(c.media_attachments.video_size_limit, 103809024);
-    for (const key of ['image_matrix_limit', 'video_frame_rate_limit', 'video_matrix_limit']) assert.ok(isInt(c.media_attachments[key]), key);
+    for (const key of ['image_matrix_limit', 'video_frame_rate_limit', 'video_matrix_limit'])
+      assert.ok(isInt(c.media_attachments[key]), key);
     assert.ok(c.media_attachments.supported_mime_types.includes('image/png'));
     assert.ok(c.media_attachments.supported_mime_types.every((t: unknown) => typeof t === 'string'));
   });
@@ -75,8 +100,20 @@ describe('GET /api/v2/instance', () => {
   test('every V2 field, with Doorman’s values', async () => {
     const body = await get('/api/v2/instance');
     assert.deepEqual(Object.keys(body).sort(), [
-      'api_versions', 'configuration', 'contact', 'description', 'domain', 'icon', 'languages', 'registrations', 'rules', 'source_url',
-      'thumbnail', 'title', 'usage', 'version',
+      'api_versions',
+      'configuration',
+      'contact',
+      'description',
+      'domain',
+      'icon',
+      'languages',
+      'registrations',
+      'rules',
+      'source_url',
+      'thumbnail',
+      'title',
+      'usage',
+      'version',
     ]);
     assert.equal(body.domain, 'doorman.test:8080');
     assert.equal(body.title, 'Example Doorman');
@@ -94,16 +131,43 @@ describe('GET /api/v2/instance', () => {
     assert.deepEqual(body.api_versions, { mastodon: 6 });
     assert.deepEqual(body.contact, { email: 'admin@example.org', account: null });
     assert.deepEqual(body.rules, []);
-    assert.deepEqual(body.registrations, { enabled: false, approval_required: false, reason_required: false, message: null, min_age: null, url: null });
+    assert.deepEqual(body.registrations, {
+      enabled: false,
+      approval_required: false,
+      reason_required: false,
+      message: null,
+      min_age: null,
+      url: null,
+    });
     const c = body.configuration;
-    assert.deepEqual(Object.keys(c).sort(), ['accounts', 'limited_federation', 'media_attachments', 'polls', 'statuses', 'translation', 'urls', 'vapid']);
-    assert.deepEqual(c.urls, { streaming: 'ws://doorman.test:8080', status: null, about: ISSUER, privacy_policy: null, terms_of_service: null });
+    assert.deepEqual(Object.keys(c).sort(), [
+      'accounts',
+      'limited_federation',
+      'media_attachments',
+      'polls',
+      'statuses',
+      'translation',
+      'urls',
+      'vapid',
+    ]);
+    assert.deepEqual(c.urls, {
+      streaming: 'ws://doorman.test:8080',
+      status: null,
+      about: ISSUER,
+      privacy_policy: null,
+      terms_of_service: null,
+    });
     assert.deepEqual(c.vapid, { public_key: '' });
     assert.deepEqual(c.accounts, { max_featured_tags: 10, max_pinned_statuses: 5 });
     assert.deepEqual(c.statuses, { max_characters: 500, max_media_attachments: 4, characters_reserved_per_url: 23 });
     assert.equal(c.media_attachments.description_limit, 1500);
     assert.equal(c.media_attachments.image_matrix_limit, 33177600);
-    assert.deepEqual(c.polls, { max_options: 4, max_characters_per_option: 50, min_expiration: 300, max_expiration: 2629746 });
+    assert.deepEqual(c.polls, {
+      max_options: 4,
+      max_characters_per_option: 50,
+      min_expiration: 300,
+      max_expiration: 2629746,
+    });
     assert.deepEqual(c.translation, { enabled: false });
     assert.equal(c.limited_federation, false);
   });
@@ -134,7 +198,9 @@ describe('GET /api/v2/instance', () => {
 describe('NodeInfo', () => {
   test('/.well-known/nodeinfo links the 2.0 document', async () => {
     const body = await get('/.well-known/nodeinfo');
-    assert.deepEqual(body, { links: [{ rel: 'http://nodeinfo.diaspora.software/ns/schema/2.0', href: `${ISSUER}/nodeinfo/2.0` }] });
+    assert.deepEqual(body, {
+      links: [{ rel: 'http://nodeinfo.diaspora.software/ns/schema/2.0', href: `${ISSUER}/nodeinfo/2.0` }],
+    });
   });
 
   test('/nodeinfo/2.0: software doorman and its version, no protocols, the user count, closed registrations', async () => {
@@ -154,7 +220,10 @@ describe('NodeInfo', () => {
 describe('verify_credentials: the whole CredentialAccount', () => {
   test('each field’s type and value', async () => {
     const { token, user } = await userToken(ctx, { scope: 'read', username: 'dora' });
-    const res = await ctx.app.inject({ url: '/api/v1/accounts/verify_credentials', headers: { authorization: `Bearer ${token.access_token}` } });
+    const res = await ctx.app.inject({
+      url: '/api/v1/accounts/verify_credentials',
+      headers: { authorization: `Bearer ${token.access_token}` },
+    });
     assert.equal(res.statusCode, 200, res.body);
     const a = res.json();
     assert.equal(a.id, String(user.id));
@@ -179,8 +248,17 @@ describe('verify_credentials: the whole CredentialAccount', () => {
     assert.equal(a.last_status_at, null);
     for (const key of ['emojis', 'roles', 'fields']) assert.deepEqual(a[key], [], key);
     assert.deepEqual(a.source, {
-      privacy: 'public', sensitive: false, language: '', note: '', fields: [], follow_requests_count: 0, hide_collections: null,
-      discoverable: null, indexable: false, attribution_domains: [], quote_policy: 'public',
+      privacy: 'public',
+      sensitive: false,
+      language: '',
+      note: '',
+      fields: [],
+      follow_requests_count: 0,
+      hide_collections: null,
+      discoverable: null,
+      indexable: false,
+      attribution_domains: [],
+      quote_policy: 'public',
     });
     assert.deepEqual(a.role, { id: '-99', name: '', permissions: '65536', color: '', highlighted: false });
   });
@@ -190,15 +268,21 @@ describe('verify_credentials: the whole CredentialAccount', () => {
       const res = await ctx.app.inject({ url: path });
       assert.equal(res.statusCode, 200, path);
       assert.equal(res.headers['content-type'], 'image/png');
-      assert.deepEqual([...res.rawPayload.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], `${path} is a PNG`);
+      assert.deepEqual(
+        [...res.rawPayload.subarray(0, 8)],
+        [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+        `${path} is a PNG`,
+      );
     }
   });
 });
 
 describe('boolean parameters, read as Rails reads them', () => {
   test('false only for 0, f, F, false, FALSE, off, OFF, empty or absent', () => {
-    for (const v of ['0', 'f', 'F', 'false', 'FALSE', 'off', 'OFF', '', undefined]) assert.equal(booleanParam(v), false, String(v));
-    for (const v of ['true', 'True', 'TRUE', '1', 'on', 'yes', 'no', 'False', 't', ' ']) assert.equal(booleanParam(v), true, v);
+    for (const v of ['0', 'f', 'F', 'false', 'FALSE', 'off', 'OFF', '', undefined])
+      assert.equal(booleanParam(v), false, String(v));
+    for (const v of ['true', 'True', 'TRUE', '1', 'on', 'yes', 'no', 'False', 't', ' '])
+      assert.equal(booleanParam(v), true, v);
   });
 
   test('force_login=True (as Mastodon.py sends it) ends a sign-in; force_login=False does not', async () => {
@@ -217,9 +301,17 @@ describe('boolean parameters, read as Rails reads them', () => {
 
 test('the OpenAPI document describes exactly the fields each answer holds', async () => {
   const doc = await get('/openapi.json');
-  const schemas = doc.components.schemas as Record<string, { properties: Record<string, { properties?: Record<string, unknown> }>; required: string[] }>;
+  const schemas = doc.components.schemas as Record<
+    string,
+    { properties: Record<string, { properties?: Record<string, unknown> }>; required: string[] }
+  >;
   const { token } = await userToken(ctx, { scope: 'read', username: 'documented' });
-  const account = (await ctx.app.inject({ url: '/api/v1/accounts/verify_credentials', headers: { authorization: `Bearer ${token.access_token}` } })).json();
+  const account = (
+    await ctx.app.inject({
+      url: '/api/v1/accounts/verify_credentials',
+      headers: { authorization: `Bearer ${token.access_token}` },
+    })
+  ).json();
   const answers: Array<[string, Record<string, unknown>]> = [
     ['InstanceV1', await get('/api/v1/instance')],
     ['InstanceV2', await get('/api/v2/instance')],
@@ -232,6 +324,11 @@ test('the OpenAPI document describes exactly the fields each answer holds', asyn
     assert.deepEqual(Object.keys(schema.properties).sort(), Object.keys(answer).sort(), name);
     assert.deepEqual([...schema.required].sort(), Object.keys(answer).sort(), `${name}: every field is always there`);
     const configuration = schema.properties.configuration?.properties;
-    if (configuration) assert.deepEqual(Object.keys(configuration).sort(), Object.keys(answer.configuration as object).sort(), `${name}.configuration`);
+    if (configuration)
+      assert.deepEqual(
+        Object.keys(configuration).sort(),
+        Object.keys(answer.configuration as object).sort(),
+        `${name}.configuration`,
+      );
   }
 });

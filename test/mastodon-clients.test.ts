@@ -39,15 +39,22 @@ let issuer: string;
 let host: string;
 
 /** Runs a program to its end; the server is in this process, so never spawnSync. */
-function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(file, args, { env, timeout: 90_000 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) || 1 : 0, stdout, stderr }));
+    execFile(file, args, { env, timeout: 90_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) || 1 : 0, stdout, stderr }),
+    );
   });
 }
 
 async function mastodonPy(...args: string[]) {
   const res = await run(PYTHON, [join(SUPPORT, 'mastodon_py.py'), ...args]);
   assert.equal(res.code, 0, `Mastodon.py ${args[0]} failed:\n${res.stderr}`);
+  // biome-ignore lint/suspicious/noExplicitAny: Mastodon.py's answers, read field by field by the asserts
   return JSON.parse(res.stdout) as Record<string, any>;
 }
 
@@ -58,7 +65,10 @@ async function codeFromBrowser(context: BrowserContext, url: string, username: s
   if (new URL(page.url()).pathname === '/auth/sign_in') {
     await page.getByLabel('User name or e-mail').fill(username);
     await page.getByLabel('Password').fill(PASSWORD);
-    await Promise.all([page.waitForURL((u) => u.pathname.startsWith('/oauth/authorize')), page.getByRole('button', { name: 'Log in' }).click()]);
+    await Promise.all([
+      page.waitForURL((u) => u.pathname.startsWith('/oauth/authorize')),
+      page.getByRole('button', { name: 'Log in' }).click(),
+    ]);
   }
   await page.getByRole('button', { name: 'Authorize' }).click();
   const code = (await page.locator('#authorization_code').innerText()).trim();
@@ -67,20 +77,51 @@ async function codeFromBrowser(context: BrowserContext, url: string, username: s
 }
 
 before(async () => {
-  for (const [path, what] of [[CHROMIUM, 'chromium'], [PYTHON, 'python3'], [TOOT, 'toot']] as const) {
-    if (!existsSync(path)) throw new Error(`No ${what} at ${path}: install Debian's ${what} (apt-get install -y ${what}). This test is not skipped.`);
+  for (const [path, what] of [
+    [CHROMIUM, 'chromium'],
+    [PYTHON, 'python3'],
+    [TOOT, 'toot'],
+  ] as const) {
+    if (!existsSync(path))
+      throw new Error(
+        `No ${what} at ${path}: install Debian's ${what} (apt-get install -y ${what}). This test is not skipped.`,
+      );
   }
   const probe = await run(PYTHON, ['-c', 'import mastodon']);
-  if (probe.code !== 0) throw new Error(`Mastodon.py is missing: apt-get install -y python3-mastodon. This test is not skipped.\n${probe.stderr}`);
+  if (probe.code !== 0)
+    throw new Error(
+      `Mastodon.py is missing: apt-get install -y python3-mastodon. This test is not skipped.\n${probe.stderr}`,
+    );
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   database = await testDatabase();
   const port = await freePort();
-  const config = loadConfig({ ISSUER: `http://127.0.0.1:${port}`, RATE_LIMIT: 'off', LOG_LEVEL: 'silent', INSTANCE_TITLE: 'Doorman under test' });
-  deps = { db: database.db, config, clock: new TestClock().now, scopes: new ScopeCatalog(config.extraScopes), owners: ownerCache(), log: pino({ level: 'silent' }), metrics: new Metrics({ db: database.db, processMetrics: false }) };
+  const config = loadConfig({
+    ISSUER: `http://127.0.0.1:${port}`,
+    RATE_LIMIT: 'off',
+    LOG_LEVEL: 'silent',
+    INSTANCE_TITLE: 'Doorman under test',
+  });
+  deps = {
+    db: database.db,
+    config,
+    clock: new TestClock().now,
+    scopes: new ScopeCatalog(config.extraScopes),
+    owners: ownerCache(),
+    log: pino({ level: 'silent' }),
+    metrics: new Metrics({ db: database.db, processMetrics: false }),
+  };
   server = await buildApp(deps);
   await server.listen({ port, host: '127.0.0.1' });
   issuer = config.issuer;
@@ -128,11 +169,20 @@ test('Mastodon.py: register, sign in through the browser, verify the app and the
 test('toot: `toot login` at a terminal, code typed back from the browser, then `toot whoami`', async () => {
   await makeUser(deps, 'tobias', PASSWORD);
   const home = mkdtempSync(join(tmpdir(), 'doorman-toot-'));
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, XDG_CONFIG_HOME: join(home, '.config'), LANG: 'C.UTF-8', TERM: 'dumb' };
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    LANG: 'C.UTF-8',
+    TERM: 'dumb',
+  };
   const context = await browser.newContext();
   try {
     // toot's documented option for a server without https
-    const login = spawn(PYTHON, [join(SUPPORT, 'toot_login.py'), host, '--disable-https'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const login = spawn(PYTHON, [join(SUPPORT, 'toot_login.py'), host, '--disable-https'], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let output = '';
     login.stderr.on('data', (d) => (output += d));
     const exited = new Promise<number>((resolve) => login.on('close', (code) => resolve(code ?? 1)));

@@ -37,14 +37,28 @@ describe('with refresh tokens on and operator scopes', () => {
     assert.ok(URL.canParse(m.service_documentation));
     assert.deepEqual(m.response_types_supported, ['code']);
     assert.deepEqual(m.response_modes_supported, ['query']);
-    assert.deepEqual([...m.grant_types_supported].sort(), ['authorization_code', 'client_credentials', 'refresh_token']);
+    assert.deepEqual([...m.grant_types_supported].sort(), [
+      'authorization_code',
+      'client_credentials',
+      'refresh_token',
+    ]);
     assert.deepEqual(m.code_challenge_methods_supported, ['S256']);
     const methods = ['client_secret_basic', 'client_secret_post'];
     assert.deepEqual([...m.token_endpoint_auth_methods_supported].sort(), methods);
     assert.deepEqual([...m.revocation_endpoint_auth_methods_supported].sort(), methods);
     assert.deepEqual([...m.introspection_endpoint_auth_methods_supported].sort(), methods);
     assert.equal(m.authorization_response_iss_parameter_supported, true);
-    for (const scope of ['read', 'write', 'follow', 'push', 'profile', 'read:statuses', 'admin:read', 'reports:read', 'reports:write']) {
+    for (const scope of [
+      'read',
+      'write',
+      'follow',
+      'push',
+      'profile',
+      'read:statuses',
+      'admin:read',
+      'reports:read',
+      'reports:write',
+    ]) {
       assert.ok(m.scopes_supported.includes(scope), `scopes_supported lists ${scope}`);
     }
     assert.equal(new Set(m.scopes_supported).size, m.scopes_supported.length, 'no duplicate scopes');
@@ -52,7 +66,14 @@ describe('with refresh tokens on and operator scopes', () => {
 
   test('every endpoint the document names is served here', async () => {
     const m = (await ctx.app.inject({ url: '/.well-known/oauth-authorization-server' })).json();
-    for (const key of ['authorization_endpoint', 'token_endpoint', 'app_registration_endpoint', 'revocation_endpoint', 'introspection_endpoint', 'userinfo_endpoint']) {
+    for (const key of [
+      'authorization_endpoint',
+      'token_endpoint',
+      'app_registration_endpoint',
+      'revocation_endpoint',
+      'introspection_endpoint',
+      'userinfo_endpoint',
+    ]) {
       const path = new URL(m[key]).pathname.slice('/doorman'.length);
       const method = key === 'authorization_endpoint' || key === 'userinfo_endpoint' ? 'GET' : 'POST';
       const res = await ctx.app.inject({ method, url: path, payload: method === 'POST' ? {} : undefined });
@@ -102,8 +123,16 @@ describe('CORS and iss', () => {
 
   test('API routes answer a cross-origin request with Access-Control-Allow-Origin, also on errors', async () => {
     for (const [method, url] of API_ROUTES) {
-      const res = await ctx.app.inject({ method: method as 'GET' | 'POST', url, headers: { origin: ORIGIN }, payload: method === 'POST' ? {} : undefined });
-      assert.ok(['*', ORIGIN].includes(String(res.headers['access-control-allow-origin'])), `${method} ${url} (${res.statusCode})`);
+      const res = await ctx.app.inject({
+        method: method as 'GET' | 'POST',
+        url,
+        headers: { origin: ORIGIN },
+        payload: method === 'POST' ? {} : undefined,
+      });
+      assert.ok(
+        ['*', ORIGIN].includes(String(res.headers['access-control-allow-origin'])),
+        `${method} ${url} (${res.statusCode})`,
+      );
       // a browser client may read the Retry-After of a 429 or 503
       assert.match(String(res.headers['access-control-expose-headers']), /Retry-After/i, `${method} ${url}`);
     }
@@ -114,7 +143,11 @@ describe('CORS and iss', () => {
       const res = await ctx.app.inject({
         method: 'OPTIONS',
         url,
-        headers: { origin: ORIGIN, 'access-control-request-method': method, 'access-control-request-headers': 'authorization, content-type' },
+        headers: {
+          origin: ORIGIN,
+          'access-control-request-method': method,
+          'access-control-request-headers': 'authorization, content-type',
+        },
       });
       assert.ok(res.statusCode === 204 || res.statusCode === 200, `preflight ${method} ${url}: ${res.statusCode}`);
       assert.ok(['*', ORIGIN].includes(String(res.headers['access-control-allow-origin'])), `preflight ${url}`);
@@ -135,9 +168,18 @@ describe('CORS and iss', () => {
       ['POST', '/auth/sign_out'],
       ['GET', '/oauth/authorized_applications'],
     ] as const) {
-      const res = await ctx.app.inject({ method, url, headers: { origin: ORIGIN }, payload: method === 'POST' ? {} : undefined });
+      const res = await ctx.app.inject({
+        method,
+        url,
+        headers: { origin: ORIGIN },
+        payload: method === 'POST' ? {} : undefined,
+      });
       assert.equal(res.headers['access-control-allow-origin'], undefined, `${method} ${url}`);
-      const preflight = await ctx.app.inject({ method: 'OPTIONS', url, headers: { origin: ORIGIN, 'access-control-request-method': method } });
+      const preflight = await ctx.app.inject({
+        method: 'OPTIONS',
+        url,
+        headers: { origin: ORIGIN, 'access-control-request-method': method },
+      });
       assert.equal(preflight.headers['access-control-allow-origin'], undefined, `preflight ${url}`);
       assert.ok(preflight.statusCode < 500, `preflight ${url}: ${preflight.statusCode}`);
     }
@@ -149,14 +191,27 @@ describe('CORS and iss', () => {
 
   test('iss equals ISSUER on the code redirect, the deny redirect and error redirects', async () => {
     const client = await registerApp(ctx.app, { redirect_uris: 'https://client.example/cb?keep=1' });
-    const base = { response_type: 'code', client_id: client.client_id, redirect_uri: client.redirect_uris[0]!, state: 'xyz' };
+    const base = {
+      response_type: 'code',
+      client_id: client.client_id,
+      redirect_uri: client.redirect_uris[0]!,
+      state: 'xyz',
+    };
 
     // code
-    const page = await ctx.app.inject({ url: `/oauth/authorize?${new URLSearchParams(base)}`, headers: { cookie: cookieHeader(jar) } });
+    const page = await ctx.app.inject({
+      url: `/oauth/authorize?${new URLSearchParams(base)}`,
+      headers: { cookie: cookieHeader(jar) },
+    });
     assert.equal(page.statusCode, 200);
     const form = { ...base, _csrf: csrfOf(page.body) };
     const cookie = cookieHeader(cookiesOf(page, { ...jar }));
-    const granted = await ctx.app.inject({ method: 'POST', url: '/oauth/authorize', headers: { cookie }, payload: { ...form, decision: 'authorize' } });
+    const granted = await ctx.app.inject({
+      method: 'POST',
+      url: '/oauth/authorize',
+      headers: { cookie },
+      payload: { ...form, decision: 'authorize' },
+    });
     assert.equal(granted.statusCode, 302);
     const codeUrl = new URL(granted.headers.location as string);
     assert.equal(codeUrl.searchParams.get('iss'), ISSUER);
@@ -165,7 +220,12 @@ describe('CORS and iss', () => {
     assert.ok(codeUrl.searchParams.get('code'));
 
     // deny
-    const denied = await ctx.app.inject({ method: 'POST', url: '/oauth/authorize', headers: { cookie }, payload: { ...form, decision: 'deny' } });
+    const denied = await ctx.app.inject({
+      method: 'POST',
+      url: '/oauth/authorize',
+      headers: { cookie },
+      payload: { ...form, decision: 'deny' },
+    });
     assert.equal(denied.statusCode, 302);
     assert.equal(issOf(denied.headers.location as string), ISSUER);
     assert.equal(new URL(denied.headers.location as string).searchParams.get('error'), 'access_denied');
@@ -177,7 +237,10 @@ describe('CORS and iss', () => {
       [{ code_challenge: 'x'.repeat(43), code_challenge_method: 'plain' }, 'invalid_request'],
     ] as const) {
       for (const headers of [{ cookie: cookieHeader(jar) }, {}]) {
-        const res = await ctx.app.inject({ url: `/oauth/authorize?${new URLSearchParams({ ...base, ...extra })}`, headers });
+        const res = await ctx.app.inject({
+          url: `/oauth/authorize?${new URLSearchParams({ ...base, ...extra })}`,
+          headers,
+        });
         assert.equal(res.statusCode, 302);
         const location = new URL(res.headers.location as string);
         assert.equal(location.searchParams.get('error'), error);
@@ -194,7 +257,13 @@ describe('CORS and iss', () => {
     const token = await ctx.app.inject({
       method: 'POST',
       url: '/oauth/token',
-      payload: { grant_type: 'authorization_code', code, redirect_uri: client.redirect_uris[0], client_id: client.client_id, client_secret: client.client_secret },
+      payload: {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: client.redirect_uris[0],
+        client_id: client.client_id,
+        client_secret: client.client_secret,
+      },
     });
     assert.equal(token.statusCode, 200);
     const again = await ctx.app.inject({
@@ -203,6 +272,10 @@ describe('CORS and iss', () => {
     });
     assert.equal(again.statusCode, 302);
     assert.equal(issOf(again.headers.location as string), ISSUER);
-    assert.equal(new URL(again.headers.location as string).searchParams.get('state'), null, 'no state when none was sent');
+    assert.equal(
+      new URL(again.headers.location as string).searchParams.get('state'),
+      null,
+      'no state when none was sent',
+    );
   });
 });

@@ -24,20 +24,41 @@ test('a scrape of the metrics listener counts requests, tokens, introspections, 
   try {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
     const client = await registerApp(ctx.app);
-    const refused = await ctx.app.inject({ method: 'POST', url: '/api/v1/apps', payload: { client_name: 'Again', redirect_uris: 'https://client.example/cb' } });
+    const refused = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/v1/apps',
+      payload: { client_name: 'Again', redirect_uris: 'https://client.example/cb' },
+    });
     assert.equal(refused.statusCode, 429);
     const creds = { client_id: client.client_id, client_secret: client.client_secret };
-    const issued = await ctx.app.inject({ method: 'POST', url: '/oauth/token', payload: { grant_type: 'client_credentials', ...creds } });
+    const issued = await ctx.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      payload: { grant_type: 'client_credentials', ...creds },
+    });
     assert.equal(issued.statusCode, 200);
     const token = issued.json().access_token as string;
     for (const t of [token, token, 'no-such-token']) {
-      assert.equal((await ctx.app.inject({ method: 'POST', url: '/oauth/introspect', payload: { token: t, ...creds } })).statusCode, 200);
+      assert.equal(
+        (await ctx.app.inject({ method: 'POST', url: '/oauth/introspect', payload: { token: t, ...creds } }))
+          .statusCode,
+        200,
+      );
     }
-    await ctx.app.inject({ method: 'POST', url: '/oauth/introspect', payload: { token, client_id: client.client_id, client_secret: 'wrong' } });
+    await ctx.app.inject({
+      method: 'POST',
+      url: '/oauth/introspect',
+      payload: { token, client_id: client.client_id, client_secret: 'wrong' },
+    });
     await makeUser(ctx.deps);
     const form = await ctx.app.inject({ url: '/auth/sign_in' });
     const jar = cookiesOf(form);
-    const failed = await ctx.app.inject({ method: 'POST', url: '/auth/sign_in', headers: { cookie: cookieHeader(jar) }, payload: { username: 'alice', password: 'wrong', _csrf: csrfOf(form.body) } });
+    const failed = await ctx.app.inject({
+      method: 'POST',
+      url: '/auth/sign_in',
+      headers: { cookie: cookieHeader(jar) },
+      payload: { username: 'alice', password: 'wrong', _csrf: csrfOf(form.body) },
+    });
     assert.equal(failed.statusCode, 401);
 
     const res = await fetch(url);
@@ -63,7 +84,9 @@ test('a scrape of the metrics listener counts requests, tokens, introspections, 
   }
 });
 
-test('a running server answers /metrics on METRICS_PORT only, with process metrics, and logs one line per request', { timeout: 60_000 }, async () => {
+test('a running server answers /metrics on METRICS_PORT only, with process metrics, and logs one line per request', {
+  timeout: 60_000,
+}, async () => {
   const database = await emptyDatabase();
   const metricsPort = await freePort();
   const where: Record<string, string> = database.url ? { DATABASE_URL: database.url } : { DATA_DIR: database.dataDir! };
@@ -72,10 +95,19 @@ test('a running server answers /metrics on METRICS_PORT only, with process metri
     assert.equal((await fetch(`${doorman.url}/.well-known/oauth-authorization-server?x=1`)).status, 200);
     assert.equal((await fetch(`${doorman.url}/metrics`)).status, 404, 'not on the public port');
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    assert.equal(sample(text, 'doorman_http_requests_total{method="GET",route="/.well-known/oauth-authorization-server",status="200"}'), 1);
+    assert.equal(
+      sample(
+        text,
+        'doorman_http_requests_total{method="GET",route="/.well-known/oauth-authorization-server",status="200"}',
+      ),
+      1,
+    );
     assert.match(text, /^process_cpu_seconds_total \d/m);
     await doorman.stop('SIGTERM');
-    const lines = doorman.output().split('\n').filter((l) => l.includes('"path":"/.well-known/oauth-authorization-server"'));
+    const lines = doorman
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('"path":"/.well-known/oauth-authorization-server"'));
     assert.equal(lines.length, 1, 'one access line for the one request');
   } finally {
     await doorman.stop('SIGKILL');

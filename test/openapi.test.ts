@@ -10,7 +10,19 @@ let ctx: TestContext;
 let doc: {
   openapi: string;
   servers: { url: string }[];
-  paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown>; required?: string[] } }> }; security?: unknown[] }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        responses: Record<string, unknown>;
+        requestBody?: {
+          content: Record<string, { schema: { properties: Record<string, unknown>; required?: string[] } }>;
+        };
+        security?: unknown[];
+      }
+    >
+  >;
   components: { securitySchemes: Record<string, { type: string; scheme?: string }> };
 };
 before(async () => {
@@ -45,7 +57,11 @@ test('request bodies come from the zod shapes the routes parse, in all three con
     const post = operations.post;
     if (!post || path === '/oauth/userinfo') continue; // userinfo takes only the bearer header
     assert.ok(post.requestBody, `POST ${path} has a request body`);
-    assert.deepEqual(Object.keys(post.requestBody.content).sort(), ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'], path);
+    assert.deepEqual(
+      Object.keys(post.requestBody.content).sort(),
+      ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'],
+      path,
+    );
   }
   const token = doc.paths['/oauth/token']!.post!.requestBody!.content['application/x-www-form-urlencoded']!.schema;
   assert.deepEqual(Object.keys(token.properties).sort(), Object.keys(tokenShape).sort());
@@ -57,8 +73,16 @@ test('request bodies come from the zod shapes the routes parse, in all three con
 });
 
 test('security schemes: Basic for clients, bearer for tokens', () => {
-  assert.deepEqual(doc.components.securitySchemes.clientBasic, { ...doc.components.securitySchemes.clientBasic, type: 'http', scheme: 'basic' });
-  assert.deepEqual(doc.components.securitySchemes.bearerToken, { ...doc.components.securitySchemes.bearerToken, type: 'http', scheme: 'bearer' });
+  assert.deepEqual(doc.components.securitySchemes.clientBasic, {
+    ...doc.components.securitySchemes.clientBasic,
+    type: 'http',
+    scheme: 'basic',
+  });
+  assert.deepEqual(doc.components.securitySchemes.bearerToken, {
+    ...doc.components.securitySchemes.bearerToken,
+    type: 'http',
+    scheme: 'bearer',
+  });
   for (const path of ['/oauth/token', '/oauth/revoke', '/oauth/introspect']) {
     assert.ok(JSON.stringify(doc.paths[path]!.post!.security).includes('clientBasic'), path);
   }
@@ -67,7 +91,11 @@ test('security schemes: Basic for clients, bearer for tokens', () => {
 
 test('429 is documented on exactly the rate-limited routes', () => {
   const with429 = Object.entries(doc.paths)
-    .flatMap(([path, operations]) => Object.entries(operations).filter(([, op]) => op.responses['429']).map(([method]) => `${method.toUpperCase()} ${path}`))
+    .flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([, op]) => op.responses['429'])
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    )
     .sort();
   assert.deepEqual(with429, [...LIMITED_ROUTES].sort());
 });

@@ -3,7 +3,16 @@
 // (the JSON answers keep the RFC's wording for programs).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { cookieHeader, cookiesOf, csrfOf, makeUser, registerApp, signIn, testApp, type TestContext } from './support/app.js';
+import {
+  cookieHeader,
+  cookiesOf,
+  csrfOf,
+  makeUser,
+  registerApp,
+  signIn,
+  testApp,
+  type TestContext,
+} from './support/app.js';
 
 let ctx: TestContext;
 let named: TestContext;
@@ -21,7 +30,9 @@ const RFC_JARGON = /Client authentication failed|unsupported authentication meth
 
 test('the sign-in page reached from /oauth/authorize names the app asking and the server', async () => {
   const client = await registerApp(ctx.app, { client_name: 'My <reader>', redirect_uris: 'urn:ietf:wg:oauth:2.0:oob' });
-  const start = await ctx.app.inject({ url: `/oauth/authorize?response_type=code&client_id=${client.client_id}&redirect_uri=urn:ietf:wg:oauth:2.0:oob` });
+  const start = await ctx.app.inject({
+    url: `/oauth/authorize?response_type=code&client_id=${client.client_id}&redirect_uri=urn:ietf:wg:oauth:2.0:oob`,
+  });
   assert.equal(start.statusCode, 302);
   const page = await ctx.app.inject({ url: start.headers.location as string });
   assert.equal(page.statusCode, 200);
@@ -33,19 +44,27 @@ test('the sign-in page reached from /oauth/authorize names the app asking and th
   assert.match(plain.body, /Log in to <strong>Example Social<\/strong>/);
   assert.doesNotMatch(plain.body, /asks to use your account/);
   // an unknown client id in return_to names no app
-  const unknown = await ctx.app.inject({ url: `/auth/sign_in?return_to=${encodeURIComponent('/oauth/authorize?client_id=nope')}` });
+  const unknown = await ctx.app.inject({
+    url: `/auth/sign_in?return_to=${encodeURIComponent('/oauth/authorize?client_id=nope')}`,
+  });
   assert.equal(unknown.statusCode, 200);
   assert.doesNotMatch(unknown.body, /asks to use your account/);
 });
 
 test('an unknown client gets a page in plain words; the JSON answer keeps the RFC wording', async () => {
-  const page = await ctx.app.inject({ url: '/oauth/authorize?response_type=code&client_id=nope&redirect_uri=urn:ietf:wg:oauth:2.0:oob' });
+  const page = await ctx.app.inject({
+    url: '/oauth/authorize?response_type=code&client_id=nope&redirect_uri=urn:ietf:wg:oauth:2.0:oob',
+  });
   assert.equal(page.statusCode, 400);
   assert.match(page.headers['content-type'] as string, /text\/html/);
   assert.doesNotMatch(page.body, RFC_JARGON);
   assert.match(page.body, /The app that sent you here is not known to this server/);
 
-  const json = await ctx.app.inject({ method: 'POST', url: '/oauth/token', payload: { grant_type: 'client_credentials', client_id: 'nope', client_secret: 'x' } });
+  const json = await ctx.app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    payload: { grant_type: 'client_credentials', client_id: 'nope', client_secret: 'x' },
+  });
   assert.equal(json.statusCode, 401);
   assert.match((json.json() as { error_description: string }).error_description, RFC_JARGON);
 });
@@ -53,7 +72,11 @@ test('an unknown client gets a page in plain words; the JSON answer keeps the RF
 test('the code page: a Copy button its own script shows, and a code that does not wrap', async () => {
   const client = await registerApp(ctx.app, { client_name: 'Reader', redirect_uris: 'urn:ietf:wg:oauth:2.0:oob' });
   const jar = await signIn(ctx.app, 'alice', 'alice-password');
-  const query = new URLSearchParams({ response_type: 'code', client_id: client.client_id, redirect_uri: 'urn:ietf:wg:oauth:2.0:oob' });
+  const query = new URLSearchParams({
+    response_type: 'code',
+    client_id: client.client_id,
+    redirect_uri: 'urn:ietf:wg:oauth:2.0:oob',
+  });
   const consent = await ctx.app.inject({ url: `/oauth/authorize?${query}`, headers: { cookie: cookieHeader(jar) } });
   const page = await ctx.app.inject({
     method: 'POST',

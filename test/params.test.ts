@@ -21,7 +21,11 @@ function byZod(shape: Record<string, z.ZodType>, body: unknown): { data: unknown
   return parsed.success ? { data: parsed.data } : { wrong: String(parsed.error.issues[0]?.path[0] ?? 'request') };
 }
 
-function byParams(parse: typeof oauthParams, shape: Record<string, z.ZodType>, body: unknown): { data: unknown } | { wrong: string } {
+function byParams(
+  parse: typeof oauthParams,
+  shape: Record<string, z.ZodType>,
+  body: unknown,
+): { data: unknown } | { wrong: string } {
   try {
     return { data: { ...parse(request(body), shape) } };
   } catch (err) {

@@ -10,7 +10,8 @@ before(async () => (ctx = await testApp()));
 after(() => ctx.close());
 
 const storedHash = async (username: string) =>
-  (await ctx.deps.db.query<{ h: string }>(`SELECT password_hash AS h FROM users WHERE username = $1`, [username]))[0]!.h;
+  (await ctx.deps.db.query<{ h: string }>(`SELECT password_hash AS h FROM users WHERE username = $1`, [username]))[0]!
+    .h;
 
 test('new hashes are scrypt N=2^15, r=8, p=3 (OWASP), and carry their parameters', async () => {
   const hash = await hashPassword('correct horse battery staple');
@@ -21,7 +22,13 @@ test('new hashes are scrypt N=2^15, r=8, p=3 (OWASP), and carry their parameters
 
 test('a stored hash asking for more memory than the bound is refused, not computed', async () => {
   const hash = await hashPassword('correct horse battery staple');
-  for (const [n, r, p] of [[2 ** 24, 8, 1], [2 ** 15, 1024, 1], [2 ** 15, 8, 1000], [3, 8, 1], [0, 8, 1]]) {
+  for (const [n, r, p] of [
+    [2 ** 24, 8, 1],
+    [2 ** 15, 1024, 1],
+    [2 ** 15, 8, 1000],
+    [3, 8, 1],
+    [0, 8, 1],
+  ]) {
     const tampered = hash.replace(/^scrypt\$\d+\$\d+\$\d+/, `scrypt$${n}$${r}$${p}`);
     assert.equal(await verifyPassword('correct horse battery staple', tampered), false, `${n} ${r} ${p}`);
   }
@@ -41,7 +48,13 @@ test('an older hash is upgraded at the next successful sign-in, and not at a fai
 });
 
 test('a password under 8 characters is refused (NIST SP 800-63B); 8 are enough', async () => {
-  await assert.rejects(createUser(ctx.deps, { username: 'short', email: 'short@example.com', password: 'seven77' }), /at least 8 characters/);
-  await assert.rejects(createUser(ctx.deps, { username: 'short', email: 'short@example.com', password: '☃☃☃☃☃☃☃' }), /at least 8 characters/);
+  await assert.rejects(
+    createUser(ctx.deps, { username: 'short', email: 'short@example.com', password: 'seven77' }),
+    /at least 8 characters/,
+  );
+  await assert.rejects(
+    createUser(ctx.deps, { username: 'short', email: 'short@example.com', password: '☃☃☃☃☃☃☃' }),
+    /at least 8 characters/,
+  );
   await createUser(ctx.deps, { username: 'eight', email: 'eight@example.com', password: 'eight888' });
 });

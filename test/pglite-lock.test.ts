@@ -41,7 +41,10 @@ before(async () => {
   if (template) cpSync(template, dataDir, { recursive: true });
   const db = await openPglite(dataDir);
   await migrate(db);
-  await createUser({ db, clock: () => new Date() }, { username: 'alice', email: 'alice@example.com', password: 'correct horse battery staple' });
+  await createUser(
+    { db, clock: () => new Date() },
+    { username: 'alice', email: 'alice@example.com', password: 'correct horse battery staple' },
+  );
   await db.close();
 });
 
@@ -57,7 +60,10 @@ async function start(): Promise<DoormanProcess> {
 }
 
 /** Token issues (client_credentials, and code exchanges) until `stop` resolves; records every 200. */
-async function writeLoad(p: DoormanProcess, stop: (p: DoormanProcess) => Promise<void>): Promise<{ ok: number; unanswered: number }> {
+async function writeLoad(
+  p: DoormanProcess,
+  stop: (p: DoormanProcess) => Promise<void>,
+): Promise<{ ok: number; unanswered: number }> {
   const jar = await signInAt(p.url, 'alice', 'correct horse battery staple');
   const codes: string[] = [];
   for (let i = 0; i < 20; i++) codes.push(await authorizeAt(p.url, client, jar, 'read'));
@@ -103,13 +109,21 @@ async function assertAllServed(p: DoormanProcess): Promise<void> {
   }
 }
 
-test('a second process on the same DATA_DIR stops with a clear error and a non-zero exit', { timeout: 60_000 }, async () => {
+test('a second process on the same DATA_DIR stops with a clear error and a non-zero exit', {
+  timeout: 60_000,
+}, async () => {
   const first = await start();
   client = await registerAppAt(first.url);
   const port = await freePort();
   const second = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -123,8 +137,17 @@ test('a second process on the same DATA_DIR stops with a clear error and a non-z
 });
 
 /** Runs a command to its end; its exit code and what it wrote. */
-function runToEnd(cmd: string, args: string[], env: Record<string, string>, stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(cmd, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+function runToEnd(
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+  stdin = '',
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(cmd, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -133,38 +156,63 @@ function runToEnd(cmd: string, args: string[], env: Record<string, string>, stdi
   child.stdin.end(stdin);
   // a server that should have refused but runs is stopped, so that the test fails instead of hanging
   const deadline = setTimeout(() => child.kill('SIGKILL'), 45_000);
-  return new Promise((resolve) => child.once('close', (code) => (clearTimeout(deadline), resolve({ code, stdout, stderr }))));
+  return new Promise((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(deadline);
+      resolve({ code, stdout, stderr });
+    }),
+  );
 }
 
-test('a server in another PID namespace (there it is PID 1) cannot take the folder while its owner lives', { timeout: 90_000 }, async () => {
+test('a server in another PID namespace (there it is PID 1) cannot take the folder while its owner lives', {
+  timeout: 90_000,
+}, async () => {
   const first = running.at(-1)!;
   const port = await freePort();
   // unshare is util-linux's; as root it gives the child a PID namespace of its own, as a container does
-  const other = await runToEnd('unshare', ['-pf', '--mount-proc', '--kill-child', process.execPath, '--import', 'tsx', 'src/main.ts'], {
-    DATA_DIR: dataDir,
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-  });
+  const other = await runToEnd(
+    'unshare',
+    ['-pf', '--mount-proc', '--kill-child', process.execPath, '--import', 'tsx', 'src/main.ts'],
+    {
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+    },
+  );
   assert.notEqual(other.code, 0, `the second server started: ${other.stdout}`);
   assert.match(other.stderr, /is in use by another Doorman process/);
   assert.equal((await fetch(`${first.url}/health`)).status, 200);
   assert.equal(first.child.exitCode, null);
   // the lock is still there and still the first server's: a CLI command goes through it
-  const list = await runToEnd(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'users:list'], { DATA_DIR: dataDir });
+  const list = await runToEnd(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'users:list'], {
+    DATA_DIR: dataDir,
+  });
   assert.equal(list.code, 0, list.stderr);
-  assert.deepEqual((JSON.parse(list.stdout) as { username: string }[]).map((u) => u.username), ['alice']);
+  assert.deepEqual(
+    (JSON.parse(list.stdout) as { username: string }[]).map((u) => u.username),
+    ['alice'],
+  );
 });
 
-test('the CLI works beside the running server, through the socket the server offers in DATA_DIR', { timeout: 90_000 }, async () => {
+test('the CLI works beside the running server, through the socket the server offers in DATA_DIR', {
+  timeout: 90_000,
+}, async () => {
   const p = running.at(-1)!;
-  const cli = (args: string[], stdin?: string) => runToEnd(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { DATA_DIR: dataDir }, stdin);
-  const made = await cli(['apps:create', '--name', 'Beside the server', '--redirect-uri', 'https://client.example/cb', '--scopes', 'read'], '');
+  const cli = (args: string[], stdin?: string) =>
+    runToEnd(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { DATA_DIR: dataDir }, stdin);
+  const made = await cli(
+    ['apps:create', '--name', 'Beside the server', '--redirect-uri', 'https://client.example/cb', '--scopes', 'read'],
+    '',
+  );
   assert.equal(made.code, 0, made.stderr);
   const app = JSON.parse(made.stdout) as HttpApp;
   // the server sees at once what the CLI wrote, and serves requests between CLI commands
   const token = await clientTokenAt(p.url, app);
   assert.equal(token.status, 200);
-  const created = await cli(['users:create', '--username', 'bob', '--email', 'bob@example.com'], 'another correct horse battery\n');
+  const created = await cli(
+    ['users:create', '--username', 'bob', '--email', 'bob@example.com'],
+    'another correct horse battery\n',
+  );
   assert.equal(created.code, 0, created.stderr);
   assert.equal(await signInAt(p.url, 'bob', 'another correct horse battery').then(() => 'signed in'), 'signed in');
   const audit = await cli(['audit:list', '--client-id', app.client_id]);
@@ -185,17 +233,23 @@ test('the CLI works beside the running server, through the socket the server off
 test('SIGTERM in the middle of a write load loses nothing answered 200', { timeout: 60_000 }, async () => {
   const p = running.at(-1)!;
   let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  const figures = await writeLoad(p, async (q) => void (exit = await q.stop('SIGTERM')));
+  const figures = await writeLoad(p, async (q) => {
+    exit = await q.stop('SIGTERM');
+  });
   console.log(`pglite SIGTERM figures: ${JSON.stringify({ ...figures, exit })}`);
   assert.deepEqual(exit, { code: 0, signal: null });
   assert.ok(figures.ok > 0);
   await assertAllServed(await start());
 });
 
-test('SIGKILL in the middle of a write load loses nothing answered 200, and the stale lock is taken over', { timeout: 60_000 }, async () => {
+test('SIGKILL in the middle of a write load loses nothing answered 200, and the stale lock is taken over', {
+  timeout: 60_000,
+}, async () => {
   const p = running.at(-1)!;
   let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  const figures = await writeLoad(p, async (q) => void (exit = await q.stop('SIGKILL')));
+  const figures = await writeLoad(p, async (q) => {
+    exit = await q.stop('SIGKILL');
+  });
   console.log(`pglite SIGKILL figures: ${JSON.stringify({ ...figures, exit, tokensChecked: answered.length })}`);
   assert.equal(exit?.signal, 'SIGKILL');
   assert.ok(figures.ok > 0);

@@ -17,7 +17,9 @@ function tokenRequest(app: FastifyInstance, client: RegisteredApp, opts: { basic
     remoteAddress: opts.from ?? '127.0.0.1',
     ...(opts.basic
       ? {
-          headers: { authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}` },
+          headers: {
+            authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+          },
           payload: { grant_type: 'client_credentials' },
         }
       : { payload: { grant_type: 'client_credentials', ...credentials } }),
@@ -27,7 +29,10 @@ function tokenRequest(app: FastifyInstance, client: RegisteredApp, opts: { basic
 function assertTooMany(res: LightMyRequestResponse, windowSeconds: number) {
   assert.equal(res.statusCode, 429, res.body);
   const retryAfter = Number(res.headers['retry-after']);
-  assert.ok(Number.isInteger(retryAfter) && retryAfter > 0 && retryAfter <= windowSeconds, `Retry-After: ${res.headers['retry-after']}`);
+  assert.ok(
+    Number.isInteger(retryAfter) && retryAfter > 0 && retryAfter <= windowSeconds,
+    `Retry-After: ${res.headers['retry-after']}`,
+  );
   assert.match(String(res.headers['content-type']), /^application\/json/);
   assert.deepEqual(res.json(), { error: 'Too many requests' });
 }
@@ -52,8 +57,13 @@ test('token endpoint: 429 with Retry-After past the limit, per client and addres
     });
     assert.equal(introspect.statusCode, 200);
     // the counters live in the database, never a secret in them
-    const rows = await ctx.deps.db.query<{ key: string; count: number }>('SELECT key, count FROM rate_limits ORDER BY key');
-    assert.ok(rows.some((r) => r.key === `POST /oauth/token ${a.client_id}|127.0.0.1` && r.count === 5), JSON.stringify(rows));
+    const rows = await ctx.deps.db.query<{ key: string; count: number }>(
+      'SELECT key, count FROM rate_limits ORDER BY key',
+    );
+    assert.ok(
+      rows.some((r) => r.key === `POST /oauth/token ${a.client_id}|127.0.0.1` && r.count === 5),
+      JSON.stringify(rows),
+    );
     assert.ok(!JSON.stringify(rows).includes(a.client_secret));
 
     ctx.clock.advance(61);
@@ -68,7 +78,12 @@ test('revoke and introspection are limited per client and address too', async ()
   try {
     const a = await registerApp(ctx.app);
     for (const url of ['/oauth/revoke', '/oauth/introspect']) {
-      const send = () => ctx.app.inject({ method: 'POST', url, payload: { client_id: a.client_id, client_secret: a.client_secret, token: 'x' } });
+      const send = () =>
+        ctx.app.inject({
+          method: 'POST',
+          url,
+          payload: { client_id: a.client_id, client_secret: a.client_secret, token: 'x' },
+        });
       assert.equal((await send()).statusCode, 200);
       assert.equal((await send()).statusCode, 200);
       assertTooMany(await send(), 60);
@@ -82,13 +97,26 @@ test('app registration: RATE_LIMIT_APPS per address per 10 minutes', async () =>
   const ctx = await testApp({ RATE_LIMIT: 'on', RATE_LIMIT_APPS: '2' });
   try {
     const register = (from = '127.0.0.1') =>
-      ctx.app.inject({ method: 'POST', url: '/api/v1/apps', remoteAddress: from, payload: { client_name: 'x', redirect_uris: 'https://x.example/cb' } });
+      ctx.app.inject({
+        method: 'POST',
+        url: '/api/v1/apps',
+        remoteAddress: from,
+        payload: { client_name: 'x', redirect_uris: 'https://x.example/cb' },
+      });
     assert.equal((await register()).statusCode, 200);
     assert.equal((await register()).statusCode, 200);
     assertTooMany(await register(), 600);
     assert.equal((await register('2001:db8::1')).statusCode, 200);
     // the limit counts before the body is read: a bad body past the limit is still 429
-    assertTooMany(await ctx.app.inject({ method: 'POST', url: '/api/v1/apps', payload: 'not json', headers: { 'content-type': 'application/json' } }), 600);
+    assertTooMany(
+      await ctx.app.inject({
+        method: 'POST',
+        url: '/api/v1/apps',
+        payload: 'not json',
+        headers: { 'content-type': 'application/json' },
+      }),
+      600,
+    );
     ctx.clock.advance(601);
     assert.equal((await register()).statusCode, 200);
   } finally {
@@ -101,10 +129,18 @@ test('sign-in: past the per-address request limit, a 429 page with Retry-After',
   try {
     // requests count before anything else: these fail the CSRF check (403) and still count
     for (let i = 0; i < 10; i++) {
-      const res = await ctx.app.inject({ method: 'POST', url: '/auth/sign_in', payload: { username: 'a', password: 'b' } });
+      const res = await ctx.app.inject({
+        method: 'POST',
+        url: '/auth/sign_in',
+        payload: { username: 'a', password: 'b' },
+      });
       assert.equal(res.statusCode, 403);
     }
-    const res = await ctx.app.inject({ method: 'POST', url: '/auth/sign_in', payload: { username: 'a', password: 'b' } });
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/auth/sign_in',
+      payload: { username: 'a', password: 'b' },
+    });
     assert.equal(res.statusCode, 429);
     assert.match(String(res.headers['content-type']), /^text\/html/);
     assert.ok(Number(res.headers['retry-after']) > 0 && Number(res.headers['retry-after']) <= 900);
@@ -166,7 +202,10 @@ test('with REDIS_URL the counters live in Redis, shared by every instance', asyn
     assert.equal((await tokenRequest(second, b)).statusCode, 200);
 
     const keys = await redis.keys(`doorman:${issuer}:rate-limit:*`);
-    assert.ok(keys.some((k) => k.includes('/oauth/token') && k.includes(a.client_id)), keys.join(', '));
+    assert.ok(
+      keys.some((k) => k.includes('/oauth/token') && k.includes(a.client_id)),
+      keys.join(', '),
+    );
     const [row] = await ctx.deps.db.query<{ n: number }>('SELECT count(*)::int AS n FROM rate_limits');
     assert.equal(row!.n, 0, 'nothing counted in the database when Redis is in use');
     if (keys.length) await redis.del(...keys);
@@ -179,7 +218,12 @@ test('with REDIS_URL the counters live in Redis, shared by every instance', asyn
 
 test('a rate-limit store that fails lets requests through (a limiter outage is not a login outage)', async () => {
   // nothing listens on port 1: every Redis command fails at once
-  const ctx = await testApp({ RATE_LIMIT: 'on', RATE_LIMIT_TOKEN: '1', REDIS_URL: 'redis://127.0.0.1:1', ISSUER: `http://doorman-${randomUUID()}.test` });
+  const ctx = await testApp({
+    RATE_LIMIT: 'on',
+    RATE_LIMIT_TOKEN: '1',
+    REDIS_URL: 'redis://127.0.0.1:1',
+    ISSUER: `http://doorman-${randomUUID()}.test`,
+  });
   try {
     const a = await registerApp(ctx.app);
     for (let i = 0; i < 3; i++) assert.equal((await tokenRequest(ctx.app, a)).statusCode, 200);
@@ -193,14 +237,23 @@ test('token endpoint: invented client ids count together under the address and w
   try {
     const real = await registerApp(ctx.app);
     const invent = () =>
-      ctx.app.inject({ method: 'POST', url: '/oauth/token', payload: { grant_type: 'client_credentials', client_id: randomUUID(), client_secret: 'x' } });
+      ctx.app.inject({
+        method: 'POST',
+        url: '/oauth/token',
+        payload: { grant_type: 'client_credentials', client_id: randomUUID(), client_secret: 'x' },
+      });
     for (let i = 0; i < 3; i++) assert.equal((await invent()).statusCode, 401);
     assertTooMany(await invent(), 60);
     assertTooMany(await invent(), 60);
     // a real client on the same address keeps its own count
     assert.equal((await tokenRequest(ctx.app, real)).statusCode, 200);
-    const rows = await ctx.deps.db.query<{ key: string }>(`SELECT key FROM rate_limits WHERE key LIKE 'POST /oauth/token %'`);
-    assert.deepEqual(rows.map((r) => r.key).sort(), [`POST /oauth/token ${real.client_id}|127.0.0.1`, 'POST /oauth/token |127.0.0.1']);
+    const rows = await ctx.deps.db.query<{ key: string }>(
+      `SELECT key FROM rate_limits WHERE key LIKE 'POST /oauth/token %'`,
+    );
+    assert.deepEqual(rows.map((r) => r.key).sort(), [
+      `POST /oauth/token ${real.client_id}|127.0.0.1`,
+      'POST /oauth/token |127.0.0.1',
+    ]);
   } finally {
     await ctx.close();
   }

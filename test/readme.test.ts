@@ -49,11 +49,12 @@ function sameShape(shown: unknown, actual: unknown, path = '$'): void {
   if (Array.isArray(shown)) {
     assert.ok(Array.isArray(actual), `${path} is an array`);
     assert.equal(actual.length, shown.length, `${path} has ${shown.length} items`);
-    shown.forEach((item, i) => sameShape(item, actual[i], `${path}[${i}]`));
+    for (const [i, item] of shown.entries()) sameShape(item, actual[i], `${path}[${i}]`);
   } else if (shown !== null && typeof shown === 'object') {
     assert.ok(actual !== null && typeof actual === 'object' && !Array.isArray(actual), `${path} is an object`);
     assert.deepEqual(Object.keys(actual).sort(), Object.keys(shown).sort(), `${path} has the keys shown`);
-    for (const [key, value] of Object.entries(shown)) sameShape(value, (actual as Record<string, unknown>)[key], `${path}.${key}`);
+    for (const [key, value] of Object.entries(shown))
+      sameShape(value, (actual as Record<string, unknown>)[key], `${path}.${key}`);
   } else if (typeof shown === 'string' && !shown.includes('…') && !ISO_TIME.test(shown)) {
     assert.equal(actual, shown, `${path} is as shown`);
   } else if (typeof shown === 'number') {
@@ -124,13 +125,22 @@ let work: string;
 let bash: ChildProcessWithoutNullStreams;
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`No browser at ${CHROMIUM}: install Debian's chromium or set CHROMIUM_PATH. This test is not skipped.`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `No browser at ${CHROMIUM}: install Debian's chromium or set CHROMIUM_PATH. This test is not skipped.`,
+    );
   database = await testDatabase();
   await database.db.close(); // the server owns it from here on
-  const storage: Record<string, string> = database.url ? { DATABASE_URL: database.url } : { DATA_DIR: database.dataDir! };
+  const storage: Record<string, string> = database.url
+    ? { DATABASE_URL: database.url }
+    : { DATA_DIR: database.dataDir! };
   // the README's settings: rate limits on, ISSUER left to its default (http://127.0.0.1:PORT)
   server = await startDoorman({ ...storage, RATE_LIMIT: '', ISSUER: '' }, 60_000);
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
+  });
   work = mkdtempSync(join(tmpdir(), 'doorman-readme-'));
   bash = spawn('bash', ['--noprofile', '--norc'], {
     cwd: work, // the files the walk-through writes (app.json, …) land here, not in the repository
@@ -158,7 +168,10 @@ async function codeFromBrowser(authorizeUrl: string, username: string, password:
     await page.goto(authorizeUrl);
     await page.getByLabel('User name or e-mail').fill(username);
     await page.getByLabel('Password').fill(password);
-    await Promise.all([page.waitForURL((u) => u.pathname === '/oauth/authorize'), page.getByRole('button', { name: 'Log in' }).click()]);
+    await Promise.all([
+      page.waitForURL((u) => u.pathname === '/oauth/authorize'),
+      page.getByRole('button', { name: 'Log in' }).click(),
+    ]);
     await page.getByRole('button', { name: 'Authorize' }).click();
     return (await page.locator('#authorization_code').textContent({ timeout: 15_000 }))!.trim();
   } finally {
@@ -166,19 +179,26 @@ async function codeFromBrowser(authorizeUrl: string, username: string, password:
   }
 }
 
-test("README's walk-through runs as written, and each answer has the shape the README shows", { timeout: 240_000 }, async () => {
+test("README's walk-through runs as written, and each answer has the shape the README shows", {
+  timeout: 240_000,
+}, async () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const steps = walkthrough(readme);
   assert.ok(steps.length >= 18, `the walk-through has its steps (${steps.length})`);
   // the password the README's users:create sets, and the user it names: what a person types in the browser
-  const [, password, username] = readme.match(/echo '([^']+)' \| npm run --silent cli -- users:create --username (\w+)/)!;
+  const [, password, username] = readme.match(
+    /echo '([^']+)' \| npm run --silent cli -- users:create --username (\w+)/,
+  )!;
   const shell = new Shell(bash);
   let lastOutput = '';
   for (const step of steps) {
     let command = step.command.replaceAll(README_URL, server.url);
     if (command === 'CODE=…') {
       const authorizeUrl = lastOutput.trim();
-      assert.ok(authorizeUrl.startsWith(`${server.url}/oauth/authorize?`), `the step before prints the authorization URL: ${authorizeUrl}`);
+      assert.ok(
+        authorizeUrl.startsWith(`${server.url}/oauth/authorize?`),
+        `the step before prints the authorization URL: ${authorizeUrl}`,
+      );
       command = `CODE=${await codeFromBrowser(authorizeUrl, username!, password!)}`;
     }
     const { output, code } = await shell.run(command);

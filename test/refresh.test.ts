@@ -45,7 +45,13 @@ function refresh(ctx: TestContext, client: RegisteredApp, refreshToken: string, 
   return ctx.app.inject({
     method: 'POST',
     url: '/oauth/token',
-    payload: { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: client.client_id, client_secret: client.client_secret, ...extra },
+    payload: {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+      ...extra,
+    },
   });
 }
 
@@ -64,7 +70,12 @@ async function introspect(ctx: TestContext, client: RegisteredApp, token: string
 }
 
 async function tokenRows(ctx: TestContext, client: RegisteredApp) {
-  return ctx.deps.db.query<{ id: number; revoked_at: Date | null; refreshed_at: Date | null; refreshed_pair: string | null }>(
+  return ctx.deps.db.query<{
+    id: number;
+    revoked_at: Date | null;
+    refreshed_at: Date | null;
+    refreshed_pair: string | null;
+  }>(
     `SELECT t.id, t.revoked_at, t.refreshed_at, t.refreshed_pair FROM access_tokens t
      JOIN applications a ON a.id = t.application_id WHERE a.client_id = $1 ORDER BY t.id`,
     [client.client_id],
@@ -75,7 +86,11 @@ describe('with ACCESS_TOKEN_TTL set', () => {
   let ctx: TestContext;
   let jar: Record<string, string>;
   before(async () => {
-    ctx = await testApp({ ACCESS_TOKEN_TTL: String(ACCESS_TTL), REFRESH_TOKEN_TTL: String(REFRESH_TTL), REFRESH_REUSE_GRACE: String(GRACE) });
+    ctx = await testApp({
+      ACCESS_TOKEN_TTL: String(ACCESS_TTL),
+      REFRESH_TOKEN_TTL: String(REFRESH_TTL),
+      REFRESH_REUSE_GRACE: String(GRACE),
+    });
     jar = await signedInUser(ctx);
   });
   after(() => ctx.close());
@@ -107,7 +122,14 @@ describe('with ACCESS_TOKEN_TTL set', () => {
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.headers['cache-control'], 'no-store');
     const next = res.json() as Pair;
-    assert.deepEqual(Object.keys(next).sort(), ['access_token', 'created_at', 'expires_in', 'refresh_token', 'scope', 'token_type']);
+    assert.deepEqual(Object.keys(next).sort(), [
+      'access_token',
+      'created_at',
+      'expires_in',
+      'refresh_token',
+      'scope',
+      'token_type',
+    ]);
     assert.notEqual(next.access_token, pair.access_token);
     assert.notEqual(next.refresh_token, pair.refresh_token);
     assert.equal(next.scope, 'read write');
@@ -142,7 +164,8 @@ describe('with ACCESS_TOKEN_TTL set', () => {
     }
     // and nowhere else in the table either
     const dump = JSON.stringify(await ctx.deps.db.query('SELECT * FROM access_tokens'));
-    for (const secret of [next.access_token, next.refresh_token!, pair.access_token, pair.refresh_token!]) assert.ok(!dump.includes(secret));
+    for (const secret of [next.access_token, next.refresh_token!, pair.access_token, pair.refresh_token!])
+      assert.ok(!dump.includes(secret));
   });
 
   test('a used refresh token presented after the grace window: invalid_grant and the whole family is revoked', async () => {
@@ -230,7 +253,8 @@ describe('with ACCESS_TOKEN_TTL set', () => {
       payload: { token: next.refresh_token, client_id: client.client_id, client_secret: client.client_secret },
     });
     assert.equal(res.statusCode, 200);
-    for (const token of [pair.access_token, next.access_token]) assert.equal((await verifyCredentials(ctx, token)).statusCode, 401);
+    for (const token of [pair.access_token, next.access_token])
+      assert.equal((await verifyCredentials(ctx, token)).statusCode, 401);
     assert.equal((await refresh(ctx, client, next.refresh_token!)).json().error, 'invalid_grant');
   });
 

@@ -78,7 +78,10 @@ test('the remembered answer keeps the PKCE challenge of the new request', async 
   const client = await registerApp(ctx.app);
   await grant(client, 'read');
   const { verifier, challenge } = pkcePair();
-  const res = await get(authorizeUrl(client, { scope: 'read', code_challenge: challenge, code_challenge_method: 'S256' }), jar);
+  const res = await get(
+    authorizeUrl(client, { scope: 'read', code_challenge: challenge, code_challenge_method: 'S256' }),
+    jar,
+  );
   const code = assertAnsweredAtOnce(res, client).searchParams.get('code')!;
   const wrong = await exchangeCode(ctx.app, client, code, { code_verifier: pkcePair().verifier });
   assert.equal(wrong.statusCode, 400);
@@ -150,7 +153,12 @@ test('force_login=true never skips consent: sign-in first, then the consent page
     method: 'POST',
     url: '/auth/sign_in',
     headers: { cookie: cookieHeader(own) },
-    payload: { username: 'alice', password: PASSWORD, return_to: new URL(signInUrl, 'http://x').searchParams.get('return_to')!, _csrf: csrfOf(form.body) },
+    payload: {
+      username: 'alice',
+      password: PASSWORD,
+      return_to: new URL(signInUrl, 'http://x').searchParams.get('return_to')!,
+      _csrf: csrfOf(form.body),
+    },
   });
   assert.equal(signedIn.statusCode, 303);
   cookiesOf(signedIn, own);
@@ -162,7 +170,9 @@ test('force_login=true never skips consent: sign-in first, then the consent page
 
   // pressing Authorize answers with the state of the original request
   cookiesOf(page, own);
-  const fields = Object.fromEntries([...page.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!]));
+  const fields = Object.fromEntries(
+    [...page.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!]),
+  );
   const answered = await ctx.app.inject({
     method: 'POST',
     url: '/oauth/authorize',
@@ -209,7 +219,10 @@ test('revoking on the authorized applications page asks for consent again', asyn
     payload: { client_id: client.client_id, _csrf: csrfOf(page.body) },
   });
   assert.equal(revoked.statusCode, 303);
-  const me = await ctx.app.inject({ url: '/api/v1/accounts/verify_credentials', headers: { authorization: `Bearer ${token.access_token}` } });
+  const me = await ctx.app.inject({
+    url: '/api/v1/accounts/verify_credentials',
+    headers: { authorization: `Bearer ${token.access_token}` },
+  });
   assert.equal(me.statusCode, 401);
   assertConsentPage(await get(authorizeUrl(client, { scope: 'read' }), jar), 'after revoking on the page');
   assert.doesNotMatch((await get('/oauth/authorized_applications', jar)).body, /Revocable/);

@@ -18,8 +18,15 @@ async function appLoggingAt(level: string, setup: (app: FastifyInstance) => void
   const log = pino({ level }, sink);
   let children = 0;
   const child = log.child.bind(log);
-  log.child = ((...args: Parameters<typeof child>) => (children++, child(...args))) as typeof log.child;
-  const app: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, childLoggerFactory: requestLogger, genReqId: () => `req-${children}-${lines.length}` });
+  log.child = ((...args: Parameters<typeof child>) => {
+    children++;
+    return child(...args);
+  }) as typeof log.child;
+  const app: FastifyInstance = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    childLoggerFactory: requestLogger,
+    genReqId: () => `req-${children}-${lines.length}`,
+  });
   app.get('/quiet', async () => ({ ok: true }));
   app.get('/fails', async (request) => {
     request.log.error({ detail: 'x' }, 'something broke');
@@ -52,7 +59,10 @@ test('at info, every line of one request carries the same request id', async () 
   const completed = lines.filter((l) => l.msg === 'request completed');
   assert.equal(incoming.length, 2);
   assert.equal(completed.length, 2);
-  assert.deepEqual(incoming.map((l) => l.reqId), completed.map((l) => l.reqId));
+  assert.deepEqual(
+    incoming.map((l) => l.reqId),
+    completed.map((l) => l.reqId),
+  );
   assert.notEqual(incoming[0]?.reqId, incoming[1]?.reqId);
 });
 

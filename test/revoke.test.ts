@@ -15,7 +15,10 @@ const withSecret = (app: RegisteredApp) => ({ client_id: app.client_id, client_s
 const appVerify = (accessToken: string) =>
   ctx.app.inject({ url: '/api/v1/apps/verify_credentials', headers: { authorization: `Bearer ${accessToken}` } });
 
-const NOT_AUTHORIZED = { error: 'unauthorized_client', error_description: 'You are not authorized to revoke this token' };
+const NOT_AUTHORIZED = {
+  error: 'unauthorized_client',
+  error_description: 'You are not authorized to revoke this token',
+};
 
 function refused(res: LightMyRequestResponse) {
   assert.equal(res.statusCode, 403, res.body);
@@ -23,7 +26,11 @@ function refused(res: LightMyRequestResponse) {
 }
 
 async function clientToken(app: RegisteredApp): Promise<string> {
-  const res = await ctx.app.inject({ method: 'POST', url: '/oauth/token', payload: { grant_type: 'client_credentials', ...withSecret(app) } });
+  const res = await ctx.app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    payload: { grant_type: 'client_credentials', ...withSecret(app) },
+  });
   assert.equal(res.statusCode, 200, res.body);
   return res.json().access_token;
 }
@@ -51,7 +58,11 @@ test('HTTP Basic and multipart work too', async () => {
   const viaMultipart = await ctx.app.inject({
     method: 'POST',
     url: '/oauth/revoke',
-    ...multipartBody([['client_id', app.client_id], ['client_secret', app.client_secret], ['token', multi]]),
+    ...multipartBody([
+      ['client_id', app.client_id],
+      ['client_secret', app.client_secret],
+      ['token', multi],
+    ]),
   });
   assert.equal(viaMultipart.statusCode, 200, viaMultipart.body);
   assert.equal((await appVerify(multi)).statusCode, 401);
@@ -93,11 +104,18 @@ test('no or invalid client credentials → 403 unauthorized_client, and the toke
 test('a user token revoked by its app also stops working at verify_credentials', async () => {
   const { client, token } = await userToken(ctx, { username: 'rv_bob' });
   assert.equal((await revoke({ ...withSecret(client), token: token.access_token })).statusCode, 200);
-  const me = await ctx.app.inject({ url: '/api/v1/accounts/verify_credentials', headers: { authorization: `Bearer ${token.access_token}` } });
+  const me = await ctx.app.inject({
+    url: '/api/v1/accounts/verify_credentials',
+    headers: { authorization: `Bearer ${token.access_token}` },
+  });
   assert.equal(me.statusCode, 401);
 });
 
 test('answers CORS requests from any origin', async () => {
-  const res = await ctx.app.inject({ method: 'OPTIONS', url: '/oauth/revoke', headers: { origin: 'https://elk.example', 'access-control-request-method': 'POST' } });
+  const res = await ctx.app.inject({
+    method: 'OPTIONS',
+    url: '/oauth/revoke',
+    headers: { origin: 'https://elk.example', 'access-control-request-method': 'POST' },
+  });
   assert.equal(res.headers['access-control-allow-origin'], '*');
 });

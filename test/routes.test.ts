@@ -9,7 +9,10 @@ import { testApp, type TestContext } from './support/app.js';
 import { servedRoutes } from './support/routes.js';
 
 let ctx: TestContext;
-before(async () => (ctx = await testApp({ RATE_LIMIT: 'on', RATE_LIMIT_TOKEN: '17', RATE_LIMIT_APPS: '5', RATE_LIMIT_SIGN_IN: '3' })));
+before(
+  async () =>
+    (ctx = await testApp({ RATE_LIMIT: 'on', RATE_LIMIT_TOKEN: '17', RATE_LIMIT_APPS: '5', RATE_LIMIT_SIGN_IN: '3' })),
+);
 after(() => ctx.close());
 
 test('every route the app serves is declared, once, and every declared route is served', () => {
@@ -22,9 +25,25 @@ test('a route without a declaration, or declared for another audience, is refuse
   const api = Fastify();
   admitOnly(api, 'api');
   assert.throws(() => api.get('/undeclared', async () => ({})), /declared for nothing/);
-  const page = route({ method: 'GET', url: '/page', audience: 'page', tag: 'Pages', operationId: 'page', summary: 'A page', responses: {} });
+  const page = route({
+    method: 'GET',
+    url: '/page',
+    audience: 'page',
+    tag: 'Pages',
+    operationId: 'page',
+    summary: 'A page',
+    responses: {},
+  });
   assert.throws(() => declareRoute(api, page, async () => 'x'), /registered for api but declared for page/);
-  const fine = route({ method: 'GET', url: '/fine', audience: 'api', tag: 'Server', operationId: 'fine', summary: 'Fine', responses: {} });
+  const fine = route({
+    method: 'GET',
+    url: '/fine',
+    audience: 'api',
+    tag: 'Server',
+    operationId: 'fine',
+    summary: 'Fine',
+    responses: {},
+  });
   declareRoute(api, fine, async () => ({ ok: true }));
   assert.equal((await api.inject({ url: '/fine' })).statusCode, 200);
   await api.close();
@@ -32,9 +51,17 @@ test('a route without a declaration, or declared for another audience, is refuse
 
 test('CORS preflights are answered on exactly the API routes', async () => {
   for (const r of ROUTES) {
-    const res = await ctx.app.inject({ method: 'OPTIONS', url: r.url, headers: { origin: 'https://elk.example', 'access-control-request-method': r.method } });
+    const res = await ctx.app.inject({
+      method: 'OPTIONS',
+      url: r.url,
+      headers: { origin: 'https://elk.example', 'access-control-request-method': r.method },
+    });
     assert.equal(res.statusCode, r.audience === 'api' ? 204 : 404, `${r.method} ${r.url}`);
-    assert.equal(res.headers['access-control-allow-origin'], r.audience === 'api' ? '*' : undefined, `${r.method} ${r.url}`);
+    assert.equal(
+      res.headers['access-control-allow-origin'],
+      r.audience === 'api' ? '*' : undefined,
+      `${r.method} ${r.url}`,
+    );
   }
 });
 

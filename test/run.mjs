@@ -8,7 +8,11 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const serverUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
 const env = { ...process.env, TEST_DATABASE_URL: serverUrl ?? '', DATABASE_URL: '' };
-const list = (dir) => readdirSync(join(root, dir)).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(dir, f));
+const list = (dir) =>
+  readdirSync(join(root, dir))
+    .filter((f) => f.endsWith('.test.ts'))
+    .sort()
+    .map((f) => join(dir, f));
 
 // Tests that need several connections or processes on one server run only against a real server.
 const files = [...list('test'), ...(serverUrl ? list('test/postgres') : [])];
@@ -22,7 +26,10 @@ if (!serverUrl) {
   // Initialising PGlite takes seconds; do it once and let every test file copy the folder.
   template = join(root, '.test-tmp', `pglite-template-${process.pid}`);
   mkdirSync(template, { recursive: true });
-  const made = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test/support/make-template.ts'), template], { stdio: 'inherit', cwd: root });
+  const made = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'test/support/make-template.ts'), template], {
+    stdio: 'inherit',
+    cwd: root,
+  });
   if (made.status !== 0) process.exit(made.status ?? 1);
   env.DOORMAN_PGLITE_TEMPLATE = template;
 }

@@ -8,10 +8,37 @@ describe('scopes', () => {
   const catalog = new ScopeCatalog();
 
   test("Mastodon's scopes are known; made-up ones are not", () => {
-    for (const s of ['read', 'write', 'follow', 'push', 'profile', 'admin:read', 'admin:write', 'read:statuses', 'read:accounts', 'write:media', 'write:conversations', 'admin:read:accounts', 'admin:write:canonical_email_blocks', 'read:collections']) {
+    for (const s of [
+      'read',
+      'write',
+      'follow',
+      'push',
+      'profile',
+      'admin:read',
+      'admin:write',
+      'read:statuses',
+      'read:accounts',
+      'write:media',
+      'write:conversations',
+      'admin:read:accounts',
+      'admin:write:canonical_email_blocks',
+      'read:collections',
+    ]) {
       assert.ok(catalog.isKnown(s), s);
     }
-    for (const s of ['admin', 'read:conversations', 'read:reports', 'crypto', 'read:me', 'hoge', '', 'READ', 'read:', 'push:x', 'profile:x']) {
+    for (const s of [
+      'admin',
+      'read:conversations',
+      'read:reports',
+      'crypto',
+      'read:me',
+      'hoge',
+      '',
+      'READ',
+      'read:',
+      'push:x',
+      'profile:x',
+    ]) {
       assert.ok(!catalog.isKnown(s), s);
     }
     assert.equal(new Set(MASTODON_SCOPES).size, MASTODON_SCOPES.length, 'no duplicates in the list');
@@ -92,14 +119,49 @@ describe('redirect URIs', () => {
   });
 
   test('refused: browser-internal schemes, userinfo, wildcards and empty hosts; app schemes kept', () => {
-    const schemes = ['about', 'blob', 'chrome', 'chrome-extension', 'data', 'file', 'filesystem', 'ftp', 'intent', 'javascript', 'jar', 'vbscript', 'view-source', 'ws', 'wss'];
+    const schemes = [
+      'about',
+      'blob',
+      'chrome',
+      'chrome-extension',
+      'data',
+      'file',
+      'filesystem',
+      'ftp',
+      'intent',
+      'javascript',
+      'jar',
+      'vbscript',
+      'view-source',
+      'ws',
+      'wss',
+    ];
     for (const scheme of schemes) {
-      for (const uri of [`${scheme}://app.example/cb`, `${scheme.toUpperCase()}://app.example/cb`]) assert.notEqual(redirectUriProblem(uri), undefined, uri);
+      for (const uri of [`${scheme}://app.example/cb`, `${scheme.toUpperCase()}://app.example/cb`])
+        assert.notEqual(redirectUriProblem(uri), undefined, uri);
     }
-    for (const uri of ['about:blank', 'view-source:https://app.example/cb', 'intent://cb#Intent;scheme=x;end', 'https://user:pass@app.example/cb', 'https://user@app.example/cb', 'https://*.wild.example/cb', 'https://app.*.example/cb', 'https:///nohost', 'http:///cb', 'myapp://', 'https://app.example%2a/cb']) {
+    for (const uri of [
+      'about:blank',
+      'view-source:https://app.example/cb',
+      'intent://cb#Intent;scheme=x;end',
+      'https://user:pass@app.example/cb',
+      'https://user@app.example/cb',
+      'https://*.wild.example/cb',
+      'https://app.*.example/cb',
+      'https:///nohost',
+      'http:///cb',
+      'myapp://',
+      'https://app.example%2a/cb',
+    ]) {
       assert.notEqual(redirectUriProblem(uri), undefined, uri);
     }
-    for (const uri of ['tusky://oauth', 'com.example.app:/cb', 'com.example.app:/oauth/cb?x=1', 'https://app.example/cb', 'http://app.example/cb']) {
+    for (const uri of [
+      'tusky://oauth',
+      'com.example.app:/cb',
+      'com.example.app:/oauth/cb?x=1',
+      'https://app.example/cb',
+      'http://app.example/cb',
+    ]) {
       assert.equal(redirectUriProblem(uri), undefined, uri);
     }
   });
@@ -160,7 +222,10 @@ describe('redirect URIs', () => {
     assert.ok(!matchesRegistered('http://127.0.0.1:5555/other', ['http://127.0.0.1:1234/cb']));
     assert.ok(!matchesRegistered('http://127.0.0.1:5555/cb?x=1', ['http://127.0.0.1:1234/cb']));
     assert.ok(!matchesRegistered('https://127.0.0.1:5555/cb', ['https://127.0.0.1:1234/cb']), 'only http loopback');
-    assert.ok(!matchesRegistered('http://localhost:5555/cb', ['http://localhost:1234/cb']), 'names are not IP literals');
+    assert.ok(
+      !matchesRegistered('http://localhost:5555/cb', ['http://localhost:1234/cb']),
+      'names are not IP literals',
+    );
     assert.ok(!matchesRegistered('http://127.0.0.2:5555/cb', ['http://127.0.0.1:1234/cb']));
     assert.ok(!matchesRegistered('http://user@127.0.0.1:5555/cb', ['http://127.0.0.1:1234/cb']));
     assert.ok(!matchesRegistered('http://[::1]:5555/cb', ['http://127.0.0.1:1234/cb']));

@@ -2,24 +2,39 @@
 // the access or refresh token, the password, the PKCE verifier or the sign-in session id.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { authorize, exchangeCode, makeUser, pkcePair, registerApp, signIn, testApp, type TestContext } from './support/app.js';
+import {
+  authorize,
+  exchangeCode,
+  makeUser,
+  pkcePair,
+  registerApp,
+  signIn,
+  testApp,
+  type TestContext,
+} from './support/app.js';
 
 /** Every row of every table of the schema, as JSON text. */
 async function dump(ctx: TestContext): Promise<{ table: string; row: string }[]> {
   const tables = await ctx.deps.db.query<{ name: string }>(
     `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1`,
   );
-  assert.ok(tables.some((t) => t.name === 'access_tokens'), 'the dump sees the tables');
+  assert.ok(
+    tables.some((t) => t.name === 'access_tokens'),
+    'the dump sees the tables',
+  );
   const rows: { table: string; row: string }[] = [];
   for (const { name } of tables) {
-    for (const r of await ctx.deps.db.query<{ row: string }>(`SELECT row_to_json(t)::text AS row FROM "${name}" t`)) rows.push({ table: name, row: r.row });
+    for (const r of await ctx.deps.db.query<{ row: string }>(`SELECT row_to_json(t)::text AS row FROM "${name}" t`))
+      rows.push({ table: name, row: r.row });
   }
   return rows;
 }
 
 async function wholeFlow(ctx: TestContext) {
   const secrets: Record<string, string> = {};
-  const client = await registerApp(ctx.app, { redirect_uris: ['https://client.example/cb', 'urn:ietf:wg:oauth:2.0:oob'] });
+  const client = await registerApp(ctx.app, {
+    redirect_uris: ['https://client.example/cb', 'urn:ietf:wg:oauth:2.0:oob'],
+  });
   secrets.client_secret = client.client_secret;
   const password = 'Tr0ub4dor&3-unique-password';
   await makeUser(ctx.deps, 'alice', password);
@@ -39,7 +54,12 @@ async function wholeFlow(ctx: TestContext) {
     const refreshed = await ctx.app.inject({
       method: 'POST',
       url: '/oauth/token',
-      payload: { grant_type: 'refresh_token', refresh_token: res.json().refresh_token, client_id: client.client_id, client_secret: client.client_secret },
+      payload: {
+        grant_type: 'refresh_token',
+        refresh_token: res.json().refresh_token,
+        client_id: client.client_id,
+        client_secret: client.client_secret,
+      },
     });
     assert.equal(refreshed.statusCode, 200, refreshed.body);
     secrets.refreshed_access_token = refreshed.json().access_token;
@@ -55,7 +75,11 @@ async function wholeFlow(ctx: TestContext) {
   secrets.app_token = cc.json().access_token;
   // a failed sign-in with the password typed into the wrong field is a mistake we cannot help,
   // but a wrong password must not be stored
-  const form = await ctx.app.inject({ method: 'POST', url: '/auth/sign_in', payload: { username: 'alice', password: 'wrong-password-typed' } });
+  const form = await ctx.app.inject({
+    method: 'POST',
+    url: '/auth/sign_in',
+    payload: { username: 'alice', password: 'wrong-password-typed' },
+  });
   assert.ok(form.statusCode >= 400);
   for (const [name, value] of Object.entries(secrets)) assert.ok(value && value.length >= 20, `${name} was captured`);
   return secrets;

@@ -4,7 +4,16 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { sameSecret } from '../src/secrets.js';
-import { cookieHeader, cookiesOf, csrfOf, makeUser, registerApp, signIn, testApp, type TestContext } from './support/app.js';
+import {
+  cookieHeader,
+  cookiesOf,
+  csrfOf,
+  makeUser,
+  registerApp,
+  signIn,
+  testApp,
+  type TestContext,
+} from './support/app.js';
 
 let ctx: TestContext;
 before(async () => (ctx = await testApp()));
@@ -20,7 +29,13 @@ test('every kind of answer carries Referrer-Policy: no-referrer and X-Frame-Opti
   const client = await registerApp(ctx.app);
   const { username, password } = await makeUser(ctx.deps);
   const jar = await signIn(ctx.app, username, password);
-  const query = new URLSearchParams({ response_type: 'code', client_id: client.client_id, redirect_uri: client.redirect_uris[0]!, scope: 'read', state: 's' });
+  const query = new URLSearchParams({
+    response_type: 'code',
+    client_id: client.client_id,
+    redirect_uri: client.redirect_uris[0]!,
+    scope: 'read',
+    state: 's',
+  });
 
   const consent = await ctx.app.inject({ url: `/oauth/authorize?${query}`, headers: { cookie: cookieHeader(jar) } });
   assertGuarded(consent, 'consent page');
@@ -37,12 +52,21 @@ test('every kind of answer carries Referrer-Policy: no-referrer and X-Frame-Opti
   const token = await ctx.app.inject({
     method: 'POST',
     url: '/oauth/token',
-    payload: { grant_type: 'authorization_code', code, redirect_uri: client.redirect_uris[0], client_id: client.client_id, client_secret: client.client_secret },
+    payload: {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: client.redirect_uris[0],
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    },
   });
   assert.equal(token.statusCode, 200);
   assertGuarded(token, 'token answer');
 
-  const errorRedirect = await ctx.app.inject({ url: `/oauth/authorize?${new URLSearchParams({ ...Object.fromEntries(query), response_type: 'token' })}`, headers: { cookie: cookieHeader(jar) } });
+  const errorRedirect = await ctx.app.inject({
+    url: `/oauth/authorize?${new URLSearchParams({ ...Object.fromEntries(query), response_type: 'token' })}`,
+    headers: { cookie: cookieHeader(jar) },
+  });
   assert.equal(errorRedirect.statusCode, 302);
   assertGuarded(errorRedirect, 'error redirect');
   assertGuarded(await ctx.app.inject({ url: '/oauth/authorize?client_id=nope' }), 'error page');

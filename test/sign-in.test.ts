@@ -15,8 +15,16 @@ after(() => ctx.close());
 const SESSION = 'doorman_session';
 
 /** GET the form, then POST it; returns the answer and the jar. */
-async function submit(on: TestContext, fields: Record<string, string>, jar: Record<string, string> = {}, returnTo?: string) {
-  const form = await on.app.inject({ url: `/auth/sign_in${returnTo === undefined ? '' : `?return_to=${encodeURIComponent(returnTo)}`}`, headers: { cookie: cookieHeader(jar) } });
+async function submit(
+  on: TestContext,
+  fields: Record<string, string>,
+  jar: Record<string, string> = {},
+  returnTo?: string,
+) {
+  const form = await on.app.inject({
+    url: `/auth/sign_in${returnTo === undefined ? '' : `?return_to=${encodeURIComponent(returnTo)}`}`,
+    headers: { cookie: cookieHeader(jar) },
+  });
   cookiesOf(form, jar);
   const hidden = /name="return_to" value="([^"]*)"/.exec(form.body)?.[1] ?? '';
   const res = await on.app.inject({
@@ -43,7 +51,10 @@ describe('the sign-in form', () => {
     assert.equal(res.statusCode, 200);
     assert.match(String(res.headers['content-type']), /^text\/html/);
     assert.match(res.body, /<input[^>]*name="username"/);
-    assert.match(res.body, /<input[^>]*name="password"[^>]*type="password"|<input[^>]*type="password"[^>]*name="password"/);
+    assert.match(
+      res.body,
+      /<input[^>]*name="password"[^>]*type="password"|<input[^>]*type="password"[^>]*name="password"/,
+    );
     assert.match(res.body, /<label for="username">[^<]+<\/label>/);
     assert.match(res.body, /<label for="password">Password<\/label>/);
     assert.match(res.body, /<button[^>]*type="submit"[^>]*>Log in<\/button>/);
@@ -81,7 +92,11 @@ describe('the sign-in form', () => {
   test('missing fields and a missing CSRF token are refused without a session', async () => {
     const empty = await submit(ctx, { username: '', password: '' });
     assert.equal(empty.res.statusCode, 401);
-    const noCsrf = await ctx.app.inject({ method: 'POST', url: '/auth/sign_in', payload: { username: 'alice', password: 'alice-password' } });
+    const noCsrf = await ctx.app.inject({
+      method: 'POST',
+      url: '/auth/sign_in',
+      payload: { username: 'alice', password: 'alice-password' },
+    });
     assert.equal(noCsrf.statusCode, 403);
     assert.match(String(noCsrf.headers['content-type']), /^text\/html/);
     assert.equal(sessionCookie(noCsrf), undefined);
@@ -138,7 +153,10 @@ describe('the sign-in form', () => {
       assert.equal(res.statusCode, 303);
       const cookie = res.cookies.find((c) => c.name === `__Host-${SESSION}`);
       assert.equal(cookie?.secure, true, 'the session cookie is Secure, with the __Host- prefix');
-      const page = await proxied.app.inject({ url: '/oauth/authorized_applications', headers: { ...headers, cookie: cookieHeader(cookiesOf(res, jar)) } });
+      const page = await proxied.app.inject({
+        url: '/oauth/authorized_applications',
+        headers: { ...headers, cookie: cookieHeader(cookiesOf(res, jar)) },
+      });
       assert.equal(page.statusCode, 200);
       // plain http, not through the proxy: neither
       const plain = await proxied.app.inject({ url: '/auth/sign_in' });
@@ -163,9 +181,21 @@ describe('the sign-in form', () => {
   });
 
   test('after sign-in, return_to a local path only', async () => {
-    const local = await submit(ctx, { username: 'alice', password: 'alice-password' }, {}, '/oauth/authorize?client_id=x&scope=read');
+    const local = await submit(
+      ctx,
+      { username: 'alice', password: 'alice-password' },
+      {},
+      '/oauth/authorize?client_id=x&scope=read',
+    );
     assert.equal(local.res.headers.location, '/oauth/authorize?client_id=x&scope=read');
-    for (const evil of ['https://evil.example', '//evil.example', '/\\evil.example', '\\\\evil.example', 'javascript:alert(1)', 'evil.example/x']) {
+    for (const evil of [
+      'https://evil.example',
+      '//evil.example',
+      '/\\evil.example',
+      '\\\\evil.example',
+      'javascript:alert(1)',
+      'evil.example/x',
+    ]) {
       const viaQuery = await submit(ctx, { username: 'alice', password: 'alice-password' }, {}, evil);
       assert.equal(viaQuery.res.headers.location, '/oauth/authorized_applications', `query ${evil}`);
       assert.ok(!viaQuery.form.body.includes('evil.example'), 'not even put in the form');
@@ -181,9 +211,10 @@ describe('the sign-in form', () => {
       ['/a b', '/a%20b'],
     ] as const) {
       for (const way of ['query', 'body'] as const) {
-        const { res, jar } = way === 'query'
-          ? await submit(ctx, { username: 'alice', password: 'alice-password' }, {}, sent)
-          : await submit(ctx, { username: 'alice', password: 'alice-password', return_to: sent });
+        const { res, jar } =
+          way === 'query'
+            ? await submit(ctx, { username: 'alice', password: 'alice-password' }, {}, sent)
+            : await submit(ctx, { username: 'alice', password: 'alice-password', return_to: sent });
         assert.equal(res.statusCode, 303, `${way} ${sent}: ${res.body.slice(0, 200)}`);
         assert.equal(res.headers.location, expected);
         assert.ok(sessionCookie(res), 'the cookie is sent');
@@ -209,7 +240,10 @@ describe('sign-out', () => {
   test('ends the session', async () => {
     const jar = await signIn(ctx.app, 'alice', 'alice-password');
     const sessionId = jar[SESSION]!;
-    const page = await ctx.app.inject({ url: '/oauth/authorized_applications', headers: { cookie: cookieHeader(jar) } });
+    const page = await ctx.app.inject({
+      url: '/oauth/authorized_applications',
+      headers: { cookie: cookieHeader(jar) },
+    });
     assert.equal(page.statusCode, 200);
     const res = await ctx.app.inject({
       method: 'POST',
@@ -220,11 +254,17 @@ describe('sign-out', () => {
     assert.equal(res.statusCode, 303);
     assert.match(String(res.headers.location), /^\/auth\/sign_in/);
     const cleared = res.cookies.find((c) => c.name === SESSION);
-    assert.ok(cleared && (cleared.value === '' || (cleared.maxAge !== undefined && cleared.maxAge <= 0) || (cleared.expires && cleared.expires.getTime() < Date.now())));
+    assert.ok(
+      cleared &&
+        (cleared.value === '' ||
+          (cleared.maxAge !== undefined && cleared.maxAge <= 0) ||
+          (cleared.expires && cleared.expires.getTime() < Date.now())),
+    );
     assert.ok(!(await signedIn({ [SESSION]: sessionId })), 'the old id is dead on the server, not only in the browser');
-    const rows = await ctx.deps.db.query<{ n: number }>('SELECT count(*)::int AS n FROM sessions WHERE session_hash = $1', [
-      (await import('../src/secrets.js')).hashSecret(sessionId),
-    ]);
+    const rows = await ctx.deps.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM sessions WHERE session_hash = $1',
+      [(await import('../src/secrets.js')).hashSecret(sessionId)],
+    );
     assert.equal(rows[0]!.n, 0);
   });
 
@@ -244,7 +284,12 @@ describe('sign-out', () => {
 
   test('needs a CSRF token', async () => {
     const jar = await signIn(ctx.app, 'alice', 'alice-password');
-    const res = await ctx.app.inject({ method: 'POST', url: '/auth/sign_out', headers: { cookie: cookieHeader(jar) }, payload: {} });
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/auth/sign_out',
+      headers: { cookie: cookieHeader(jar) },
+      payload: {},
+    });
     assert.equal(res.statusCode, 403);
     assert.ok(await signedIn(jar));
   });
@@ -312,7 +357,11 @@ describe('throttling', () => {
       assert.equal((await from('10.0.0.1', 'heidi-password')).statusCode, 429);
       // failures from other addresses leave the owner's own address alone
       for (let i = 2; i <= 10; i++) assert.equal((await from(`10.0.0.${i}`, 'wrong')).statusCode, 401, `address ${i}`);
-      assert.equal((await from('10.0.1.1', 'heidi-password')).statusCode, 303, 'the owner signs in from an eleventh address');
+      assert.equal(
+        (await from('10.0.1.1', 'heidi-password')).statusCode,
+        303,
+        'the owner signs in from an eleventh address',
+      );
       // past 10× the limit across all addresses the account itself is throttled
       for (let i = 11; i < 20; i++) assert.equal((await from(`10.0.0.${i}`, 'wrong')).statusCode, 401, `address ${i}`);
       assert.equal((await from('10.0.2.1', 'heidi-password')).statusCode, 429);
@@ -326,7 +375,11 @@ describe('throttling', () => {
     try {
       await makeUser(fresh.deps, 'frank', 'frank-password');
       for (let i = 0; i < 10; i++) {
-        assert.equal((await submit(fresh, { username: `ghost${i}`, password: 'x' })).res.statusCode, 401, `attempt ${i}`);
+        assert.equal(
+          (await submit(fresh, { username: `ghost${i}`, password: 'x' })).res.statusCode,
+          401,
+          `attempt ${i}`,
+        );
       }
       const { res } = await submit(fresh, { username: 'frank', password: 'frank-password' });
       assert.equal(res.statusCode, 429);

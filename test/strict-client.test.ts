@@ -45,7 +45,15 @@ before(async () => {
     RATE_LIMIT: 'off',
     LOG_LEVEL: 'silent',
   });
-  deps = { db: database.db, config, clock: new TestClock().now, scopes: new ScopeCatalog(config.extraScopes), owners: ownerCache(), log: pino({ level: 'silent' }), metrics: new Metrics({ processMetrics: false }) };
+  deps = {
+    db: database.db,
+    config,
+    clock: new TestClock().now,
+    scopes: new ScopeCatalog(config.extraScopes),
+    owners: ownerCache(),
+    log: pino({ level: 'silent' }),
+    metrics: new Metrics({ processMetrics: false }),
+  };
   server = await buildApp(deps);
   await server.listen({ host: '127.0.0.1', port });
   issuer = new URL(config.issuer);
@@ -76,7 +84,11 @@ class Browser {
   }
 
   postForm(url: string | URL, fields: Record<string, string>): Promise<Response> {
-    return this.fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields) });
+    return this.fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields),
+    });
   }
 }
 
@@ -85,12 +97,18 @@ function formFields(html: string, action: string): Record<string, string> {
   const form = new RegExp(`<form[^>]*action="${action}"[^>]*>([\\s\\S]*?)</form>`).exec(html);
   assert.ok(form, `no form posting to ${action}`);
   const fields: Record<string, string> = {};
-  for (const m of form[1]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]!] = unescapeHtml(m[2]!);
+  for (const m of form[1]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
+    fields[m[1]!] = unescapeHtml(m[2]!);
   return fields;
 }
 
 function unescapeHtml(s: string): string {
-  return s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 test('a strict client completes discovery, PKCE code flow, refresh, userinfo, introspection and revocation', async () => {
@@ -107,7 +125,10 @@ test('a strict client completes discovery, PKCE code flow, refresh, userinfo, in
   const insecure = { [oauth.allowInsecureRequests]: true };
 
   // Discovery (RFC 8414): the issuer in the document must equal the one asked for, exactly.
-  const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+  const as = await oauth.processDiscoveryResponse(
+    issuer,
+    await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }),
+  );
   assert.equal(as.issuer, issuer.href.replace(/\/$/, ''));
   assert.equal(as.authorization_response_iss_parameter_supported, true);
   assert.ok(as.grant_types_supported?.includes('refresh_token'));
@@ -135,7 +156,11 @@ test('a strict client completes discovery, PKCE code flow, refresh, userinfo, in
   const signInPage = await browser.fetch(signInUrl);
   assert.equal(signInPage.status, 200);
   const signInFields = formFields(await signInPage.text(), '/auth/sign_in');
-  const signedIn = await browser.postForm('/auth/sign_in', { ...signInFields, username: 'alice', password: 'correct horse battery staple' });
+  const signedIn = await browser.postForm('/auth/sign_in', {
+    ...signInFields,
+    username: 'alice',
+    password: 'correct horse battery staple',
+  });
   assert.equal(signedIn.status, 303);
   const backToAuthorize = signedIn.headers.get('location')!;
   assert.match(backToAuthorize, /^\/oauth\/authorize\?/);
@@ -156,7 +181,15 @@ test('a strict client completes discovery, PKCE code flow, refresh, userinfo, in
   const params = oauth.validateAuthResponse(as, client, callback, state);
 
   // Token with client_secret_basic.
-  const tokenResponse = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, params, REDIRECT_URI, verifier, insecure);
+  const tokenResponse = await oauth.authorizationCodeGrantRequest(
+    as,
+    client,
+    clientAuth,
+    params,
+    REDIRECT_URI,
+    verifier,
+    insecure,
+  );
   const tokens = await oauth.processAuthorizationCodeResponse(as, client, tokenResponse);
   assert.equal(tokens.token_type, 'bearer'); // the library normalises the case
   assert.equal(tokens.scope, 'read profile');
@@ -197,7 +230,9 @@ test('a strict client completes discovery, PKCE code flow, refresh, userinfo, in
   assert.equal(userinfo.preferred_username, 'alice');
 
   // Revocation (RFC 7009), then introspection says inactive.
-  await oauth.processRevocationResponse(await oauth.revocationRequest(as, client, clientAuth, refreshed.access_token, insecure));
+  await oauth.processRevocationResponse(
+    await oauth.revocationRequest(as, client, clientAuth, refreshed.access_token, insecure),
+  );
   const afterRevoke = await oauth.processIntrospectionResponse(
     as,
     client,
@@ -207,16 +242,27 @@ test('a strict client completes discovery, PKCE code flow, refresh, userinfo, in
 
   // Revoking the refresh token ends the grant: the library sees invalid_grant on the next refresh.
   await oauth.processRevocationResponse(
-    await oauth.revocationRequest(as, client, clientAuth, refreshed.refresh_token!, { additionalParameters: { token_type_hint: 'refresh_token' }, ...insecure }),
+    await oauth.revocationRequest(as, client, clientAuth, refreshed.refresh_token!, {
+      additionalParameters: { token_type_hint: 'refresh_token' },
+      ...insecure,
+    }),
   );
   await assert.rejects(
-    oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshed.refresh_token!, insecure)),
+    oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshed.refresh_token!, insecure),
+    ),
     (err: unknown) => err instanceof oauth.ResponseBodyError && err.error === 'invalid_grant' && err.status === 400,
   );
 });
 
 test('a strict client sees an error redirect with iss and its state (access denied)', async () => {
-  const { app: registered } = await registerApplication(deps, { client_name: 'Denied client', redirect_uris: REDIRECT_URI, scopes: 'read' });
+  const { app: registered } = await registerApplication(deps, {
+    client_name: 'Denied client',
+    redirect_uris: REDIRECT_URI,
+    scopes: 'read',
+  });
   await makeUser(deps, 'bob', 'another fine password');
   const client: oauth.Client = { client_id: registered.clientId };
   const as = await oauth.processDiscoveryResponse(
@@ -225,7 +271,12 @@ test('a strict client sees an error redirect with iss and its state (access deni
   );
   const state = oauth.generateRandomState();
   const url = new URL(as.authorization_endpoint!);
-  url.search = new URLSearchParams({ response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT_URI, state }).toString();
+  url.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: client.client_id,
+    redirect_uri: REDIRECT_URI,
+    state,
+  }).toString();
 
   const browser = new Browser();
   const signInPage = await browser.fetch('/auth/sign_in');
@@ -237,7 +288,10 @@ test('a strict client sees an error redirect with iss and its state (access deni
   assert.equal(signedIn.status, 303);
   const consent = await browser.fetch(url);
   assert.equal(consent.status, 200);
-  const denied = await browser.postForm('/oauth/authorize', { ...formFields(await consent.text(), '/oauth/authorize'), decision: 'deny' });
+  const denied = await browser.postForm('/oauth/authorize', {
+    ...formFields(await consent.text(), '/oauth/authorize'),
+    decision: 'deny',
+  });
   assert.equal(denied.status, 302);
   const callback = new URL(denied.headers.get('location')!);
   assert.throws(
@@ -256,10 +310,17 @@ test('a strict client sees an error redirect with iss and its state (access deni
 });
 
 test('a strict client gets an app token with client_credentials and client_secret_post', async () => {
-  const { app: registered, clientSecret } = await registerApplication(deps, { client_name: 'Machine', redirect_uris: REDIRECT_URI, scopes: 'read' });
+  const { app: registered, clientSecret } = await registerApplication(deps, {
+    client_name: 'Machine',
+    redirect_uris: REDIRECT_URI,
+    scopes: 'read',
+  });
   const client: oauth.Client = { client_id: registered.clientId };
   const insecure = { [oauth.allowInsecureRequests]: true };
-  const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+  const as = await oauth.processDiscoveryResponse(
+    issuer,
+    await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }),
+  );
   const auth = oauth.ClientSecretPost(clientSecret);
   const tokens = await oauth.processClientCredentialsResponse(
     as,
@@ -268,7 +329,11 @@ test('a strict client gets an app token with client_credentials and client_secre
   );
   assert.equal(tokens.scope, 'read');
   assert.equal(tokens.refresh_token, undefined);
-  const seen = await oauth.processIntrospectionResponse(as, client, await oauth.introspectionRequest(as, client, auth, tokens.access_token, insecure));
+  const seen = await oauth.processIntrospectionResponse(
+    as,
+    client,
+    await oauth.introspectionRequest(as, client, auth, tokens.access_token, insecure),
+  );
   assert.equal(seen.active, true);
   assert.equal(seen.sub, undefined);
 });

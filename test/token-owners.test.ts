@@ -6,7 +6,16 @@ import { after, before, test } from 'node:test';
 import { deleteUser } from '../src/accounts/users.js';
 import { deleteApplication } from '../src/oauth/applications.js';
 import { OWNER_CACHE_MS } from '../src/oauth/token-owners.js';
-import { authorize, exchangeCode, makeUser, registerApp, signIn, testApp, userToken, type TestContext } from './support/app.js';
+import {
+  authorize,
+  exchangeCode,
+  makeUser,
+  registerApp,
+  signIn,
+  testApp,
+  userToken,
+  type TestContext,
+} from './support/app.js';
 
 let ctx: TestContext;
 before(async () => (ctx = await testApp()));
@@ -43,7 +52,10 @@ test('deleting the app or the user ends their tokens at once, though they are in
 test('an owner row changed by hand shows once OWNER_CACHE_MS has passed', async () => {
   const { client, token } = await userToken(ctx, { username: 'renamed' });
   const before = await appName(token.access_token);
-  await ctx.deps.db.query('UPDATE applications SET name = $1 WHERE client_id = $2', ['Renamed by hand', client.client_id]);
+  await ctx.deps.db.query('UPDATE applications SET name = $1 WHERE client_id = $2', [
+    'Renamed by hand',
+    client.client_id,
+  ]);
   assert.equal(await appName(token.access_token), before, 'within the bound the remembered name may show');
   ctx.clock.advance(OWNER_CACHE_MS / 1000 + 1);
   assert.equal(await appName(token.access_token), 'Renamed by hand');
@@ -56,6 +68,9 @@ test('tokens of one app for two users each show their own user', async () => {
     const jar = await signIn(ctx.app, username, password);
     const res = await exchangeCode(ctx.app, client, await authorize(ctx.app, client, jar));
     assert.equal(res.statusCode, 200, res.body);
-    assert.equal((await bearer('/api/v1/accounts/verify_credentials', res.json().access_token)).json().username, username);
+    assert.equal(
+      (await bearer('/api/v1/accounts/verify_credentials', res.json().access_token)).json().username,
+      username,
+    );
   }
 });

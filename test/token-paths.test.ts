@@ -5,7 +5,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { authorize, exchangeCode, makeUser, pkcePair, registerApp, signIn, testApp, type RegisteredApp, type TestContext } from './support/app.js';
+import {
+  authorize,
+  exchangeCode,
+  makeUser,
+  pkcePair,
+  registerApp,
+  signIn,
+  testApp,
+  type RegisteredApp,
+  type TestContext,
+} from './support/app.js';
 
 let ctx: TestContext;
 let jar: Record<string, string>;
@@ -21,7 +31,12 @@ const clientToken = (client: RegisteredApp, fields: Record<string, string> = {})
   ctx.app.inject({
     method: 'POST',
     url: '/oauth/token',
-    payload: { grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret, ...fields },
+    payload: {
+      grant_type: 'client_credentials',
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+      ...fields,
+    },
   });
 
 async function counts(): Promise<Map<string, number>> {
@@ -40,7 +55,10 @@ async function pathOf<T>(run: () => Promise<T>): Promise<{ path: string; result:
 }
 
 /** What a client sees of an answer: status and, for a token, its scope; else the error. */
-const outcome = (res: LightMyRequestResponse) => ({ status: res.statusCode, said: res.statusCode === 200 ? res.json().scope : res.json().error });
+const outcome = (res: LightMyRequestResponse) => ({
+  status: res.statusCode,
+  said: res.statusCode === 200 ? res.json().scope : res.json().error,
+});
 
 /** An app that has had a token, so its requests can take the fast path. */
 async function usedApp(fields: Record<string, unknown> = {}): Promise<RegisteredApp> {
@@ -108,7 +126,8 @@ describe('client_credentials', () => {
 });
 
 describe('authorization_code', () => {
-  const code = (client: RegisteredApp, challenge?: string) => authorize(ctx.app, client, jar, challenge ? { challenge } : {});
+  const code = (client: RegisteredApp, challenge?: string) =>
+    authorize(ctx.app, client, jar, challenge ? { challenge } : {});
 
   test("an app's first token takes the fallback (first_token), its second the fast path", async () => {
     const client = await registerApp(ctx.app);
@@ -131,7 +150,11 @@ describe('authorization_code', () => {
     };
     await expect(() => exchangeCode(ctx.app, { ...client, client_secret: 'wrong' }, live), 401, 'bad_client');
     await expect(() => exchangeCode(ctx.app, client, 'x'.repeat(43)), 400, 'unknown_code');
-    await expect(() => exchangeCode(ctx.app, client, live, { redirect_uri: 'https://client.example/other' }), 400, 'redirect_uri');
+    await expect(
+      () => exchangeCode(ctx.app, client, live, { redirect_uri: 'https://client.example/other' }),
+      400,
+      'redirect_uri',
+    );
     const other = await usedApp();
     await expect(() => exchangeCode(ctx.app, other, live), 400, 'other_client');
     assert.equal((await pathOf(() => exchangeCode(ctx.app, client, live))).path, 'authorization_code fast none');
@@ -158,12 +181,17 @@ describe('authorization_code', () => {
         const { verifier, challenge } = pkcePair();
         const issued = await code(client, c.challenge ? challenge : undefined);
         const sent = c.verifier(verifier);
-        const { path, result } = await pathOf(() => exchangeCode(ctx.app, client, issued, sent === undefined ? {} : { code_verifier: sent }));
+        const { path, result } = await pathOf(() =>
+          exchangeCode(ctx.app, client, issued, sent === undefined ? {} : { code_verifier: sent }),
+        );
         answers.push({ path, status: result.statusCode });
       }
       const [byFast, byFallback] = answers;
       assert.equal(byFast!.path, c.ok ? 'authorization_code fast none' : 'authorization_code fallback pkce');
-      assert.equal(byFallback!.path, c.ok ? 'authorization_code fallback first_token' : 'authorization_code fallback pkce');
+      assert.equal(
+        byFallback!.path,
+        c.ok ? 'authorization_code fallback first_token' : 'authorization_code fallback pkce',
+      );
       assert.equal(byFast!.status, c.ok ? 200 : 400);
       assert.equal(byFallback!.status, byFast!.status);
     });

@@ -3,7 +3,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { descriptions as wording } from '../src/errors.js';
-import { authorize, exchangeCode, makeUser, pkcePair, registerApp, signIn, testApp, type RegisteredApp, type TestContext } from './support/app.js';
+import {
+  authorize,
+  exchangeCode,
+  makeUser,
+  pkcePair,
+  registerApp,
+  signIn,
+  testApp,
+  type RegisteredApp,
+  type TestContext,
+} from './support/app.js';
 import { basicAuth, formBody, multipartBody } from './support/bodies.js';
 
 let ctx: TestContext;
@@ -42,15 +52,24 @@ describe('client authentication', () => {
   test('by body and by HTTP Basic', async () => {
     const body = await token({ grant_type: 'client_credentials', ...withSecret() });
     assert.equal(body.statusCode, 200, body.body);
-    const basic = await token({ grant_type: 'client_credentials' }, { authorization: basicAuth(client.client_id, client.client_secret) });
+    const basic = await token(
+      { grant_type: 'client_credentials' },
+      { authorization: basicAuth(client.client_id, client.client_secret) },
+    );
     assert.equal(basic.statusCode, 200, basic.body);
     // Basic with client_id repeated in the body is still one method
-    const both = await token({ grant_type: 'client_credentials', client_id: client.client_id }, { authorization: basicAuth(client.client_id, client.client_secret) });
+    const both = await token(
+      { grant_type: 'client_credentials', client_id: client.client_id },
+      { authorization: basicAuth(client.client_id, client.client_secret) },
+    );
     assert.equal(both.statusCode, 200, both.body);
   });
 
   test('body and Basic at once → invalid_request', async () => {
-    const res = await token({ grant_type: 'client_credentials', ...withSecret() }, { authorization: basicAuth(client.client_id, client.client_secret) });
+    const res = await token(
+      { grant_type: 'client_credentials', ...withSecret() },
+      { authorization: basicAuth(client.client_id, client.client_secret) },
+    );
     assertError(res, 400, 'invalid_request');
   });
 
@@ -88,8 +107,20 @@ describe('grant types', () => {
   });
 
   test('password, implicit, unknown, and refresh_token while refresh tokens are off → unsupported_grant_type', async () => {
-    for (const grant of ['password', 'refresh_token', 'implicit', 'urn:ietf:params:oauth:grant-type:device_code', 'hoge']) {
-      const res = await token({ grant_type: grant, username: 'alice', password: 'alice-password', refresh_token: 'x', ...withSecret() });
+    for (const grant of [
+      'password',
+      'refresh_token',
+      'implicit',
+      'urn:ietf:params:oauth:grant-type:device_code',
+      'hoge',
+    ]) {
+      const res = await token({
+        grant_type: grant,
+        username: 'alice',
+        password: 'alice-password',
+        refresh_token: 'x',
+        ...withSecret(),
+      });
       assertError(res, 400, 'unsupported_grant_type');
     }
   });
@@ -98,7 +129,12 @@ describe('grant types', () => {
     const res = await ctx.app.inject({
       method: 'POST',
       url: '/oauth/token',
-      ...formBody([['grant_type', 'client_credentials'], ['grant_type', 'authorization_code'], ['client_id', client.client_id], ['client_secret', client.client_secret]]),
+      ...formBody([
+        ['grant_type', 'client_credentials'],
+        ['grant_type', 'authorization_code'],
+        ['client_id', client.client_id],
+        ['client_secret', client.client_secret],
+      ]),
     });
     assertError(res, 400, 'invalid_request');
   });
@@ -131,9 +167,17 @@ describe('grant_type=authorization_code', () => {
       ['client_id', own.client_id],
       ['client_secret', own.client_secret],
     ];
-    const multipart = await ctx.app.inject({ method: 'POST', url: '/oauth/token', ...multipartBody(fields(await authorize(ctx.app, own, jar))) });
+    const multipart = await ctx.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      ...multipartBody(fields(await authorize(ctx.app, own, jar))),
+    });
     assert.equal(multipart.statusCode, 200, multipart.body);
-    const urlencoded = await ctx.app.inject({ method: 'POST', url: '/oauth/token', ...formBody(fields(await authorize(ctx.app, own, jar))) });
+    const urlencoded = await ctx.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      ...formBody(fields(await authorize(ctx.app, own, jar))),
+    });
     assert.equal(urlencoded.statusCode, 200, urlencoded.body);
     const json = await token(Object.fromEntries(fields(await authorize(ctx.app, own, jar))));
     assert.equal(json.statusCode, 200, json.body);
@@ -195,7 +239,11 @@ describe('grant_type=authorization_code', () => {
     const first = await exchangeCode(ctx.app, own, code);
     assert.equal(first.statusCode, 200);
     invalidGrant(await exchangeCode(ctx.app, stranger, code));
-    assert.equal((await verifyAccount(first.json().access_token)).statusCode, 200, "a stranger's attempt revokes nothing");
+    assert.equal(
+      (await verifyAccount(first.json().access_token)).statusCode,
+      200,
+      "a stranger's attempt revokes nothing",
+    );
     // the code's own client replaying it still revokes
     invalidGrant(await exchangeCode(ctx.app, own, code));
     assert.equal((await verifyAccount(first.json().access_token)).statusCode, 401);
@@ -208,25 +256,46 @@ describe('grant_type=authorization_code', () => {
     invalidGrant(await exchangeCode(ctx.app, thief, code));
     const res = await exchangeCode(ctx.app, own, code);
     assert.equal(res.statusCode, 200, res.body);
-    assert.equal((await verifyAccount(res.json().access_token)).statusCode, 200, 'the failed attempt did not count as a replay');
+    assert.equal(
+      (await verifyAccount(res.json().access_token)).statusCode,
+      200,
+      'the failed attempt did not count as a replay',
+    );
   });
 
   test('its own client id with a wrong secret → 401 invalid_client, and the code is not used up', async () => {
     const own = await registerApp(ctx.app);
     const code = await authorize(ctx.app, own, jar);
     for (const secret of ['wrong', own.client_secret.slice(1), '']) {
-      const res = await token({ grant_type: 'authorization_code', code, redirect_uri: own.redirect_uris[0], client_id: own.client_id, client_secret: secret });
+      const res = await token({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: own.redirect_uris[0],
+        client_id: own.client_id,
+        client_secret: secret,
+      });
       assertError(res, 401, 'invalid_client');
     }
     const res = await exchangeCode(ctx.app, own, code);
     assert.equal(res.statusCode, 200, res.body);
-    assert.equal((await verifyAccount(res.json().access_token)).statusCode, 200, 'the failed attempts did not count as a replay');
+    assert.equal(
+      (await verifyAccount(res.json().access_token)).statusCode,
+      200,
+      'the failed attempts did not count as a replay',
+    );
   });
 
   test('a redirect URI other than the one authorized → invalid_grant, and the code is not used up', async () => {
-    const own = await registerApp(ctx.app, { redirect_uris: ['https://client.example/cb', 'https://client.example/other'] });
+    const own = await registerApp(ctx.app, {
+      redirect_uris: ['https://client.example/cb', 'https://client.example/other'],
+    });
     const code = await authorize(ctx.app, own, jar);
-    for (const uri of ['https://client.example/other', 'https://client.example/cb/', 'https://evil.example/cb', 'https://CLIENT.example/cb']) {
+    for (const uri of [
+      'https://client.example/other',
+      'https://client.example/cb/',
+      'https://evil.example/cb',
+      'https://CLIENT.example/cb',
+    ]) {
       invalidGrant(await exchangeCode(ctx.app, own, code, { redirect_uri: uri }));
     }
     assert.equal((await exchangeCode(ctx.app, own, code)).statusCode, 200);
@@ -237,7 +306,11 @@ describe('grant_type=authorization_code', () => {
     const code = await authorize(ctx.app, own, jar);
     const missing = await token({ grant_type: 'authorization_code', code, ...withSecret(own) });
     assertError(missing, 400, 'invalid_request', 'Missing required parameter: redirect_uri.');
-    assertError(await token({ grant_type: 'authorization_code', redirect_uri: own.redirect_uris[0], ...withSecret(own) }), 400, 'invalid_request');
+    assertError(
+      await token({ grant_type: 'authorization_code', redirect_uri: own.redirect_uris[0], ...withSecret(own) }),
+      400,
+      'invalid_request',
+    );
     invalidGrant(await exchangeCode(ctx.app, own, 'x'.repeat(43)));
     assert.equal((await exchangeCode(ctx.app, own, code)).statusCode, 200, 'the failed attempts did not use it up');
   });
@@ -291,14 +364,22 @@ describe('grant_type=client_credentials', () => {
     const me = await verifyAccount(body.access_token);
     assert.equal(me.statusCode, 422);
     assert.deepEqual(me.json(), { error: 'This method requires an authenticated user' });
-    const rows = await ctx.deps.db.query<{ user_id: number | null }>('SELECT user_id FROM access_tokens WHERE application_id = $1', [Number(own.id)]);
+    const rows = await ctx.deps.db.query<{ user_id: number | null }>(
+      'SELECT user_id FROM access_tokens WHERE application_id = $1',
+      [Number(own.id)],
+    );
     assert.deepEqual(rows, [{ user_id: null }]);
   });
 
   test('scope escalation → invalid_scope', async () => {
     const reader = await registerApp(ctx.app, { scopes: 'read' });
     for (const scope of ['write', 'read write', 'profile', 'admin:read', 'hoge', 'read:statuses write:statuses']) {
-      assertError(await token({ grant_type: 'client_credentials', scope, ...withSecret(reader) }), 400, 'invalid_scope', wording.invalid_scope);
+      assertError(
+        await token({ grant_type: 'client_credentials', scope, ...withSecret(reader) }),
+        400,
+        'invalid_scope',
+        wording.invalid_scope,
+      );
     }
     const writer = await registerApp(ctx.app, { scopes: 'write' });
     assertError(await token({ grant_type: 'client_credentials', ...withSecret(writer) }), 400, 'invalid_scope');
@@ -306,7 +387,11 @@ describe('grant_type=client_credentials', () => {
 
   test('a granular scope under a registered parent is allowed', async () => {
     const reader = await registerApp(ctx.app, { scopes: 'read' });
-    const res = await token({ grant_type: 'client_credentials', scope: 'read:statuses read:accounts read:statuses', ...withSecret(reader) });
+    const res = await token({
+      grant_type: 'client_credentials',
+      scope: 'read:statuses read:accounts read:statuses',
+      ...withSecret(reader),
+    });
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.json().scope, 'read:statuses read:accounts');
   });

@@ -39,13 +39,19 @@ export async function signIn(
   // Verify even for unknown names, so the answer takes as long either way.
   const ok = await verifyPassword(input.password, user?.passwordHash ?? DECOY_HASH);
   if (!user || !ok) {
-    await recordEvent(deps, deps.db, { event: 'sign_in.failed', username: account, userId: user?.id, address: input.address });
+    await recordEvent(deps, deps.db, {
+      event: 'sign_in.failed',
+      username: account,
+      userId: user?.id,
+      address: input.address,
+    });
     throw new SignInFailed();
   }
   // a success is no guess: it does not count towards anyone's limit
   if (counted.length) await uncountSignInAttempt(deps.db, counted);
   // the one moment the password is at hand: bring a hash made with older parameters up to date
-  if (needsRehash(user.passwordHash)) await replacePasswordHash(deps.db, user.id, user.passwordHash, await hashPassword(input.password));
+  if (needsRehash(user.passwordHash))
+    await replacePasswordHash(deps.db, user.id, user.passwordHash, await hashPassword(input.password));
   const sessionId = randomToken();
   await deps.db.transaction(async (tx) => {
     await insertSession(tx, {
@@ -55,7 +61,12 @@ export async function signIn(
       expiresAt: new Date(now.getTime() + SESSION_LIFETIME_SECONDS * 1000),
       address: input.address,
     });
-    await recordEvent(deps, tx, { event: 'sign_in.succeeded', username: user.username, userId: user.id, address: input.address });
+    await recordEvent(deps, tx, {
+      event: 'sign_in.succeeded',
+      username: user.username,
+      userId: user.id,
+      address: input.address,
+    });
   });
   return { sessionId, user };
 }

@@ -1,6 +1,13 @@
 import type { Deps } from '../deps.js';
 import { validationFailed } from '../errors.js';
-import { countUsers as countUserRows, deleteUser as deleteUserRow, DuplicateUserError, insertUser, listUsers as listUserRows, type UserRow } from '../store/users.js';
+import {
+  countUsers as countUserRows,
+  deleteUser as deleteUserRow,
+  DuplicateUserError,
+  insertUser,
+  listUsers as listUserRows,
+  type UserRow,
+} from '../store/users.js';
 import { hashPassword } from './passwords.js';
 
 /** A user account as the services hand it up (the routes and the CLI see it from here, not from store/). */
@@ -19,10 +26,12 @@ export interface NewUser {
 
 export async function createUser(deps: Pick<Deps, 'db' | 'clock'>, input: NewUser): Promise<UserRow> {
   if (!USERNAME.test(input.username)) throw validationFailed('username must be 1 to 30 letters, digits or underscores');
-  if (input.email.length > 254 || !EMAIL.test(input.email)) throw validationFailed('email is not a valid e-mail address');
+  if (input.email.length > 254 || !EMAIL.test(input.email))
+    throw validationFailed('email is not a valid e-mail address');
   if (input.password.length === 0) throw validationFailed('password is empty');
   // NIST SP 800-63B: at least 8 characters (counted as characters, not UTF-16 units)
-  if ([...input.password].length < MIN_PASSWORD_LENGTH) throw validationFailed(`password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  if ([...input.password].length < MIN_PASSWORD_LENGTH)
+    throw validationFailed(`password must be at least ${MIN_PASSWORD_LENGTH} characters`);
   if (input.password.length > 1024) throw validationFailed('password is longer than 1024 characters');
   const passwordHash = await hashPassword(input.password);
   try {

@@ -3,7 +3,8 @@ import { deleteApplication, listApplications, registerApplication } from '../oau
 import { CommandError, text, type Command } from './command.js';
 
 export const appsCreate: Command = {
-  usage: 'apps:create --name NAME --redirect-uri URI [--redirect-uri URI…] [--scopes "read write"] [--website URL] [--resource-server]',
+  usage:
+    'apps:create --name NAME --redirect-uri URI [--redirect-uri URI…] [--scopes "read write"] [--website URL] [--resource-server]',
   options: {
     name: { type: 'string' },
     'redirect-uri': { type: 'string', multiple: true },
@@ -43,7 +44,8 @@ export const appsDelete: Command = {
   required: ['client-id'],
   async run(deps, options) {
     const clientId = text(options, 'client-id');
-    if (!(await deleteApplication(deps, clientId))) throw new CommandError(`no application with client_id ${JSON.stringify(clientId)}`);
+    if (!(await deleteApplication(deps, clientId)))
+      throw new CommandError(`no application with client_id ${JSON.stringify(clientId)}`);
     return { deleted: true, client_id: clientId };
   },
 };

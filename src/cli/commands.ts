@@ -19,14 +19,18 @@ export const COMMANDS: Record<string, Command> = {
   'audit:list': auditList,
 };
 
-export const usage = () => `usage: npm run --silent cli -- <command>\n${Object.values(COMMANDS).map((c) => `  ${c.usage}`).join('\n')}\n`;
+export const usage = () =>
+  `usage: npm run --silent cli -- <command>\n${Object.values(COMMANDS)
+    .map((c) => `  ${c.usage}`)
+    .join('\n')}\n`;
 
 /** The command named first in argv, and its parsed options; wrong use throws a UsageError. */
 export function parseCommandLine(argv: string[]): { name: string; command: Command; options: Options } {
   const [name, ...args] = argv;
   if (!name) throw new UsageError(`no command given; commands: ${Object.keys(COMMANDS).join(', ')} (help: --help)`);
   const command = COMMANDS[name];
-  if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')}`);
+  if (!command)
+    throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')}`);
   return { name, command, options: parseOptions(name, command, args) };
 }
 
@@ -43,11 +47,13 @@ export function parseOptions(name: string, command: Command, args: string[]): Op
   const seen = new Set<string>();
   for (const token of parsed.tokens ?? []) {
     if (token.kind !== 'option') continue;
-    if (seen.has(token.name) && !command.options[token.name]?.multiple) throw new UsageError(`${name}: --${token.name} is given more than once`);
+    if (seen.has(token.name) && !command.options[token.name]?.multiple)
+      throw new UsageError(`${name}: --${token.name} is given more than once`);
     seen.add(token.name);
   }
   for (const required of command.required ?? []) {
-    if (parsed.values[required] === undefined) throw new UsageError(`${name}: missing --${required}; usage: ${command.usage}`);
+    if (parsed.values[required] === undefined)
+      throw new UsageError(`${name}: missing --${required}; usage: ${command.usage}`);
   }
   return parsed.values as Options;
 }

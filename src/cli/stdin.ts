@@ -7,7 +7,11 @@ type Output = Pick<NodeJS.WritableStream, 'write'>;
  * `echo pw | …` and a typed line both work; nothing else on stdin is consumed or echoed anywhere.
  * At a terminal, what is typed is not shown (the terminal is put in raw mode while it is read).
  */
-export async function readFirstLine(prompt: string, input: NodeJS.ReadStream = process.stdin, output: Output = process.stderr): Promise<string> {
+export async function readFirstLine(
+  prompt: string,
+  input: NodeJS.ReadStream = process.stdin,
+  output: Output = process.stderr,
+): Promise<string> {
   if (input.isTTY) return readHidden(prompt, input, output);
   const lines = createInterface({ input, crlfDelay: Infinity, terminal: false });
   try {

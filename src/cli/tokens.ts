@@ -6,7 +6,8 @@ export const tokensPrune: Command = {
   options: {},
   async run(deps) {
     const counts = await prune(deps);
-    if (!counts) throw new CommandError('another Doorman process is pruning right now; nothing was deleted, try again later');
+    if (!counts)
+      throw new CommandError('another Doorman process is pruning right now; nothing was deleted, try again later');
     return { deleted: counts };
   },
 };

@@ -18,7 +18,9 @@ export const usersCreate: Command = {
   required: ['username', 'email'],
   async run(deps, options, terminal) {
     const password = await terminal.readLine('Password: ');
-    return userEntity(await createUser(deps, { username: text(options, 'username'), email: text(options, 'email'), password }));
+    return userEntity(
+      await createUser(deps, { username: text(options, 'username'), email: text(options, 'email'), password }),
+    );
   },
 };
 

@@ -56,7 +56,8 @@ export function settling(db: Database): SettlingDatabase {
     ...(db.stats ? { stats: () => db.stats!() } : {}),
     settled: async (quietMs, deadlineMs) => {
       const deadline = Date.now() + deadlineMs;
-      while (Date.now() < deadline && (running > 0 || Date.now() - lastEnded < quietMs)) await new Promise((r) => setTimeout(r, 20));
+      while (Date.now() < deadline && (running > 0 || Date.now() - lastEnded < quietMs))
+        await new Promise((r) => setTimeout(r, 20));
     },
   };
 }
@@ -77,7 +78,8 @@ export function isConnectionError(err: unknown): boolean {
   const code = (err as { code?: string }).code;
   // connection exceptions, statement timeout (an overloaded or locked database), admin shutdown, too many connections
   if (code && /^(08|57014|57P0[1-3]|53300)/.test(code)) return true;
-  if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) return true;
+  if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code))
+    return true;
   // "Query read timeout": no answer within query_timeout (a silent network); the connection is unusable.
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly|not queryable|Query read timeout/i.test(
     err.message,
@@ -90,5 +92,7 @@ export function describeStartFailure(err: unknown): string {
   const cause = err instanceof DatabaseUnavailableError && err.cause instanceof Error ? err.cause.message : undefined;
   const text = cause ? `${err.message}: ${cause}` : err.message;
   // PgBouncer in transaction mode refuses the statement_timeout Doorman sends by default
-  return /unsupported startup parameter/i.test(text) ? `${text} (behind a transaction-mode pooler? set DATABASE_POOLER=transaction)` : text;
+  return /unsupported startup parameter/i.test(text)
+    ? `${text} (behind a transaction-mode pooler? set DATABASE_POOLER=transaction)`
+    : text;
 }

@@ -22,10 +22,14 @@ export async function openDatabase(
 ): Promise<Database> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl, { pooler: config.databasePooler });
   // loaded only when used: a process on Postgres does not hold PGlite's module
-  const [{ openPglite }, { dataDirHeld, lockOwner }] = await Promise.all([import('./pglite.js'), import('./data-dir-lock.js')]);
+  const [{ openPglite }, { dataDirHeld, lockOwner }] = await Promise.all([
+    import('./pglite.js'),
+    import('./data-dir-lock.js'),
+  ]);
   if (!options.owner && (await dataDirHeld(config.dataDir))) {
     // a holder that is not a server (another CLI command) offers nothing: then the folder is in use
-    if (!existsSync(join(config.dataDir, SOCKET_NAME))) throw new DataDirInUseError(resolve(config.dataDir), lockOwner(config.dataDir));
+    if (!existsSync(join(config.dataDir, SOCKET_NAME)))
+      throw new DataDirInUseError(resolve(config.dataDir), lockOwner(config.dataDir));
     return openOffered(config.dataDir);
   }
   return openPglite(config.dataDir, { offer: options.owner });
@@ -37,7 +41,10 @@ export async function openDatabase(
  */
 async function openOffered(dataDir: string): Promise<Database> {
   // pg looks in the directory given as host for the socket the server made there (SOCKET_NAME)
-  const db = openPostgres(`postgres://postgres@/postgres?host=${encodeURIComponent(resolve(dataDir))}`, { max: 1, pooler: 'transaction' });
+  const db = openPostgres(`postgres://postgres@/postgres?host=${encodeURIComponent(resolve(dataDir))}`, {
+    max: 1,
+    pooler: 'transaction',
+  });
   return { ...db, kind: 'pglite' };
 }
 

@@ -28,7 +28,8 @@ export async function offerPglite(pglite: PGlite, dataDir: string): Promise<Offe
   let release: (() => void) | undefined;
   let idle: NodeJS.Timeout | undefined;
   // Not pglite.exec(): that waits for the transaction lock, which the client's turn holds.
-  const rollback = () => pglite._runExclusiveQuery(() => pglite.execProtocolStream(protocol.serialize.query('ROLLBACK')));
+  const rollback = () =>
+    pglite._runExclusiveQuery(() => pglite.execProtocolStream(protocol.serialize.query('ROLLBACK')));
   const letGo = () => {
     clearTimeout(idle);
     release?.();

@@ -5,7 +5,7 @@
 // the rest of the suite pass on the new version.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { messages, parse, PGlite, protocol, type Transaction } from '@electric-sql/pglite';
+import { type messages, parse, PGlite, protocol, type Transaction } from '@electric-sql/pglite';
 import type { Database, Queryable } from './database.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { offerPglite, type Offer } from './pglite-offer.js';
@@ -30,9 +30,12 @@ function preparedStatements(pglite: PGlite) {
   // Not transactional: a statement prepared inside a transaction that rolls back stays prepared.
   const prepare = async (text: string): Promise<Statement> => {
     const name = `s${statements.size}`;
-    const answer = await pglite.execProtocolStream(Buffer.concat([serialize.parse({ name, text }), serialize.describe({ type: 'S', name }), serialize.sync()]), {
-      syncToFs: false,
-    });
+    const answer = await pglite.execProtocolStream(
+      Buffer.concat([serialize.parse({ name, text }), serialize.describe({ type: 'S', name }), serialize.sync()]),
+      {
+        syncToFs: false,
+      },
+    );
     const params = answer.find((m): m is messages.ParameterDescriptionMessage => m.name === 'parameterDescription');
     const rows = answer.find((m): m is messages.RowDescriptionMessage => m.name === 'rowDescription');
     const statement = { name, parameterTypes: params?.dataTypeIDs ?? [], rowDescription: rows };
@@ -47,12 +50,18 @@ function preparedStatements(pglite: PGlite) {
       const serializer = pglite.serializers[statement.parameterTypes[i]!];
       return serializer ? serializer(value) : String(value);
     });
-    const answer = await pglite.execProtocolStream(Buffer.concat([serialize.bind({ statement: statement.name, values }), serialize.execute({}), serialize.sync()]), {
-      syncToFs: false,
-    });
+    const answer = await pglite.execProtocolStream(
+      Buffer.concat([serialize.bind({ statement: statement.name, values }), serialize.execute({}), serialize.sync()]),
+      {
+        syncToFs: false,
+      },
+    );
     // as PGlite.query() does: outside a transaction, each statement reaches the file system at once
     if (!inTransaction) await pglite.syncToFs();
-    const [result] = parse.parseResults(statement.rowDescription ? [statement.rowDescription, ...answer] : answer, pglite.parsers);
+    const [result] = parse.parseResults(
+      statement.rowDescription ? [statement.rowDescription, ...answer] : answer,
+      pglite.parsers,
+    );
     return (result?.rows ?? []) as never[];
   };
 }

@@ -15,7 +15,13 @@ export function installAccessLog(app: FastifyInstance, deps: Pick<Deps, 'log' | 
     metrics.requestSeconds.observe({ method: request.method, route }, seconds);
     if (log.isLevelEnabled('info')) {
       log.info(
-        { reqId: request.id, method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+        {
+          reqId: request.id,
+          method: request.method,
+          path: request.url.split('?')[0],
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+        },
         'request completed',
       );
     }

@@ -6,7 +6,9 @@ import type { Answer } from './route.js';
 export const OAuthErrorBody = z
   .object({ error: z.string().meta({ example: 'invalid_grant' }), error_description: z.string().optional() })
   .meta({ description: 'An OAuth error (RFC 6749 §5.2).' });
-export const MastodonErrorBody = z.object({ error: z.string().meta({ example: 'The access token is invalid' }) }).meta({ description: 'Mastodon’s error.' });
+export const MastodonErrorBody = z
+  .object({ error: z.string().meta({ example: 'The access token is invalid' }) })
+  .meta({ description: 'Mastodon’s error.' });
 export const Application = z.object({
   id: z.string(),
   name: z.string(),
@@ -39,7 +41,13 @@ export const Introspection = z.object({
   username: z.string().optional(),
   iss: z.string().optional(),
 });
-const Role = z.object({ id: z.string(), name: z.string(), permissions: z.string(), color: z.string(), highlighted: z.boolean() });
+const Role = z.object({
+  id: z.string(),
+  name: z.string(),
+  permissions: z.string(),
+  color: z.string(),
+  highlighted: z.boolean(),
+});
 export const Account = z
   .object({
     id: z.string(),
@@ -83,8 +91,16 @@ export const Account = z
     }),
     role: Role,
   })
-  .meta({ description: 'Mastodon’s CredentialAccount: the user’s name and creation day, a new empty account’s values otherwise.' });
-export const UserInfo = z.object({ iss: z.string(), sub: z.string(), name: z.string(), preferred_username: z.string() });
+  .meta({
+    description:
+      'Mastodon’s CredentialAccount: the user’s name and creation day, a new empty account’s values otherwise.',
+  });
+export const UserInfo = z.object({
+  iss: z.string(),
+  sub: z.string(),
+  name: z.string(),
+  preferred_username: z.string(),
+});
 export const ServerMetadata = z.object({
   issuer: z.string(),
   authorization_endpoint: z.string(),
@@ -104,7 +120,11 @@ export const ServerMetadata = z.object({
   introspection_endpoint_auth_methods_supported: z.array(z.string()),
   authorization_response_iss_parameter_supported: z.boolean(),
 });
-export const Health = z.object({ status: z.string(), error: z.string().optional(), error_description: z.string().optional() });
+export const Health = z.object({
+  status: z.string(),
+  error: z.string().optional(),
+  error_description: z.string().optional(),
+});
 /** What a rate-limited API route answers past its limit (http/rate-limits.ts). */
 export const TooManyRequestsBody = z.object({ error: z.literal('Too many requests') });
 /** What revocation answers: an empty object. */
@@ -116,4 +136,7 @@ export const redirect = (description: string) => ({ description, redirect: true 
 export const oauthError = (description: string): Answer => json(OAuthErrorBody, description);
 export const mastodonError = (description: string): Answer => json(MastodonErrorBody, description);
 /** What every page answers on bad input or a missing CSRF token. */
-export const PAGE_ERRORS = { 400: html('The error page.'), 403: html('Missing or wrong CSRF token: nothing done.') } as const;
+export const PAGE_ERRORS = {
+  400: html('The error page.'),
+  403: html('Missing or wrong CSRF token: nothing done.'),
+} as const;

@@ -24,11 +24,14 @@ export function clientCredentials(request: FastifyRequest, body: ClientBody): Cl
       proof = parts;
     }
     if (parts.clientId !== undefined) {
-      if (claimed !== undefined && claimed !== parts.clientId) throw invalidRequest(descriptions.two_client_auth_methods);
+      if (claimed !== undefined && claimed !== parts.clientId)
+        throw invalidRequest(descriptions.two_client_auth_methods);
       claimed = parts.clientId;
     }
   }
-  return proof?.clientId !== undefined && proof.clientSecret !== undefined ? { clientId: proof.clientId, clientSecret: proof.clientSecret } : undefined;
+  return proof?.clientId !== undefined && proof.clientSecret !== undefined
+    ? { clientId: proof.clientId, clientSecret: proof.clientSecret }
+    : undefined;
 }
 
 /** The client id a request claims, checked or not (what rate limits count by); undefined when none or malformed. */

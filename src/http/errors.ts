@@ -12,7 +12,8 @@ import { pageMessage, renderPage } from './pages.js';
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler(async (err: FastifyError, request, reply) => {
     const answer = toAnswer(err);
-    if (answer.status >= 500 && !(err instanceof DatabaseUnavailableError)) request.log.error({ err }, 'unhandled error');
+    if (answer.status >= 500 && !(err instanceof DatabaseUnavailableError))
+      request.log.error({ err }, 'unhandled error');
     else if (err instanceof DatabaseUnavailableError) request.log.warn({ err: err.cause }, 'database unavailable');
     if (answer.status === 401 && err instanceof OAuthError && err.code === 'invalid_client') {
       reply.header('WWW-Authenticate', 'Basic realm="Doorman", charset="UTF-8"');
@@ -22,7 +23,12 @@ export function installErrorHandlers(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler(async (request, reply) =>
-    sendError(request, reply, 404, new OAuthError('not_found', `Nothing is served at ${request.method} ${request.url.split('?')[0]}.`, 404)),
+    sendError(
+      request,
+      reply,
+      404,
+      new OAuthError('not_found', `Nothing is served at ${request.method} ${request.url.split('?')[0]}.`, 404),
+    ),
   );
 }
 
@@ -54,14 +60,20 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
 function toAnswer(err: FastifyError): { status: number; error: OAuthError } {
   if (err instanceof OAuthError) return { status: err.status, error: err };
   if (err instanceof DatabaseUnavailableError) {
-    return { status: 503, error: new OAuthError('temporarily_unavailable', 'The service is briefly unavailable; try again shortly.', 503) };
+    return {
+      status: 503,
+      error: new OAuthError('temporarily_unavailable', 'The service is briefly unavailable; try again shortly.', 503),
+    };
   }
   const status = err.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     // Fastify's own refusals (bad JSON, wrong content type, body too large, CSRF): say what, in our format.
     if (status === 429) return { status, error: tooManyRequests() };
     const code = status === 403 ? 'access_denied' : 'invalid_request';
-    const description = status === 403 ? 'The form has expired or did not come from this site; go back, reload and try again.' : plainMessage(err);
+    const description =
+      status === 403
+        ? 'The form has expired or did not come from this site; go back, reload and try again.'
+        : plainMessage(err);
     return { status, error: new OAuthError(code, description, status) };
   }
   return { status: 500, error: new OAuthError('server_error', 'The server could not answer this request.', 500) };
@@ -73,10 +85,19 @@ function plainMessage(err: FastifyError): string {
   return message.endsWith('.') ? message : `${message}.`;
 }
 
-export async function sendError(request: FastifyRequest, reply: FastifyReply, status: number, error: OAuthError): Promise<unknown> {
+export async function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  error: OAuthError,
+): Promise<unknown> {
   reply.code(status);
   if (request.routeOptions.config?.page) {
-    return renderPage(reply, 'error', { title: status === 429 ? 'Too many attempts' : 'Something went wrong', message: pageMessage(error), status });
+    return renderPage(reply, 'error', {
+      title: status === 429 ? 'Too many attempts' : 'Something went wrong',
+      message: pageMessage(error),
+      status,
+    });
   }
   return reply.header('Cache-Control', 'no-store').type('application/json; charset=utf-8').send(error.toJSON());
 }

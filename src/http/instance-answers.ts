@@ -1,7 +1,11 @@
 import { z } from 'zod';
 
 // What the discovery routes answer: Mastodon's Instance entities and NodeInfo.
-const Statuses = z.object({ max_characters: z.number().int(), max_media_attachments: z.number().int(), characters_reserved_per_url: z.number().int() });
+const Statuses = z.object({
+  max_characters: z.number().int(),
+  max_media_attachments: z.number().int(),
+  characters_reserved_per_url: z.number().int(),
+});
 const MediaLimits = z.object({
   supported_mime_types: z.array(z.string()),
   image_size_limit: z.number().int(),
@@ -10,7 +14,12 @@ const MediaLimits = z.object({
   video_frame_rate_limit: z.number().int(),
   video_matrix_limit: z.number().int(),
 });
-const Polls = z.object({ max_options: z.number().int(), max_characters_per_option: z.number().int(), min_expiration: z.number().int(), max_expiration: z.number().int() });
+const Polls = z.object({
+  max_options: z.number().int(),
+  max_characters_per_option: z.number().int(),
+  min_expiration: z.number().int(),
+  max_expiration: z.number().int(),
+});
 const AccountLimits = z.object({ max_featured_tags: z.number().int(), max_pinned_statuses: z.number().int() });
 export const InstanceV1 = z
   .object({
@@ -27,7 +36,12 @@ export const InstanceV1 = z
     registrations: z.boolean(),
     approval_required: z.boolean(),
     invites_enabled: z.boolean(),
-    configuration: z.object({ accounts: AccountLimits, statuses: Statuses, media_attachments: MediaLimits, polls: Polls }),
+    configuration: z.object({
+      accounts: AccountLimits,
+      statuses: Statuses,
+      media_attachments: MediaLimits,
+      polls: Polls,
+    }),
     contact_account: z.null(),
     rules: z.array(z.object({ id: z.string(), text: z.string() })),
   })
@@ -44,7 +58,13 @@ export const InstanceV2 = z
     icon: z.array(z.object({ src: z.string(), size: z.string() })),
     languages: z.array(z.string()),
     configuration: z.object({
-      urls: z.object({ streaming: z.string(), status: z.string().nullable(), about: z.string(), privacy_policy: z.string().nullable(), terms_of_service: z.string().nullable() }),
+      urls: z.object({
+        streaming: z.string(),
+        status: z.string().nullable(),
+        about: z.string(),
+        privacy_policy: z.string().nullable(),
+        terms_of_service: z.string().nullable(),
+      }),
       vapid: z.object({ public_key: z.string() }),
       accounts: AccountLimits,
       statuses: Statuses,
@@ -73,7 +93,10 @@ export const NodeInfo = z
     software: z.object({ name: z.literal('doorman'), version: z.string() }),
     protocols: z.array(z.string()),
     services: z.object({ outbound: z.array(z.string()), inbound: z.array(z.string()) }),
-    usage: z.object({ users: z.object({ total: z.number().int(), activeMonth: z.number().int(), activeHalfyear: z.number().int() }), localPosts: z.number().int() }),
+    usage: z.object({
+      users: z.object({ total: z.number().int(), activeMonth: z.number().int(), activeHalfyear: z.number().int() }),
+      localPosts: z.number().int(),
+    }),
     openRegistrations: z.boolean(),
     metadata: z.object({ nodeName: z.string(), nodeDescription: z.string() }),
   })

@@ -14,7 +14,10 @@ export async function startMetricsServer(host: string, port: number, scrape: () 
     }
     scrape().then(
       ({ contentType, body }) => response.writeHead(200, { 'Content-Type': contentType }).end(body),
-      (err: unknown) => response.writeHead(503, { 'Content-Type': 'text/plain' }).end(`metrics not available: ${err instanceof Error ? err.message : 'error'}\n`),
+      (err: unknown) =>
+        response
+          .writeHead(503, { 'Content-Type': 'text/plain' })
+          .end(`metrics not available: ${err instanceof Error ? err.message : 'error'}\n`),
     );
   });
   await new Promise<void>((resolve, reject) => {

@@ -25,7 +25,10 @@ function parseMultipart(headers: BusboyHeaders, body: Buffer): Promise<Record<st
     let parser: BusboyInstance;
     try {
       // no boundary, or not multipart at all
-      parser = new Busboy({ headers, limits: { fields: MAX_PARAMETERS, parts: MAX_PARAMETERS, files: 0, fieldSize: body.length } });
+      parser = new Busboy({
+        headers,
+        limits: { fields: MAX_PARAMETERS, parts: MAX_PARAMETERS, files: 0, fieldSize: body.length },
+      });
     } catch {
       return reject(malformed());
     }

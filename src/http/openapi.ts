@@ -3,15 +3,31 @@ import { z } from 'zod';
 import type { Config } from '../config.js';
 import { refreshTokensOn } from '../oauth/grants/index.js';
 import type { ScopeCatalog } from '../oauth/scopes.js';
-import { Account, Application, CredentialApplication, Empty, Health, Introspection, MastodonErrorBody, OAuthErrorBody, ServerMetadata, Token, TooManyRequestsBody, UserInfo } from './answers.js';
+import {
+  Account,
+  Application,
+  CredentialApplication,
+  Empty,
+  Health,
+  Introspection,
+  MastodonErrorBody,
+  OAuthErrorBody,
+  ServerMetadata,
+  Token,
+  TooManyRequestsBody,
+  UserInfo,
+} from './answers.js';
 import { InstanceV1, InstanceV2, NodeInfo, NodeInfoLinks } from './instance-answers.js';
 import type { Answer, RouteDeclaration } from './route.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 type JsonSchema = Record<string, unknown>;
 
-const toJsonSchema = (type: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(type, { target: 'openapi-3.0', io }) as JsonSchema;
+const toJsonSchema = (type: z.ZodType, io: 'input' | 'output') =>
+  z.toJSONSchema(type, { target: 'openapi-3.0', io }) as JsonSchema;
 
 /** Answers shown once under components.schemas and referred to by name wherever a route gives them. */
 const NAMED = {
@@ -39,21 +55,32 @@ const schemaOf = (type: z.ZodType): JsonSchema => {
 };
 
 const TEXT = { schema: { type: 'string' } };
-const headersOf = (names: readonly string[] | undefined) => (names?.length ? { headers: Object.fromEntries(names.map((name) => [name, TEXT])) } : {});
+const headersOf = (names: readonly string[] | undefined) =>
+  names?.length ? { headers: Object.fromEntries(names.map((name) => [name, TEXT])) } : {};
 
 /** One declared answer as an OpenAPI response. */
 function response(answer: Answer) {
   const { description } = answer;
-  if ('json' in answer) return { description, content: { 'application/json': { schema: schemaOf(answer.json) } }, ...headersOf(answer.headers) };
+  if ('json' in answer)
+    return {
+      description,
+      content: { 'application/json': { schema: schemaOf(answer.json) } },
+      ...headersOf(answer.headers),
+    };
   if ('html' in answer) return { description, content: { 'text/html': TEXT }, ...headersOf(answer.headers) };
   if ('redirect' in answer) return { description, ...headersOf(['Location']) };
   const binary = !answer.file.startsWith('text/');
-  return { description, content: { [answer.file]: { schema: binary ? { type: 'string', format: 'binary' } : { type: 'string' } } } };
+  return {
+    description,
+    content: { [answer.file]: { schema: binary ? { type: 'string', format: 'binary' } : { type: 'string' } } },
+  };
 }
 
 /** A route's parameters as one schema: the zod shape it parses them with, the descriptions attached to it. */
 function parametersSchema(route: RouteDeclaration): JsonSchema & { properties: Record<string, JsonSchema> } {
-  const schema = toJsonSchema(z.object(route.params ?? {}), 'input') as JsonSchema & { properties: Record<string, JsonSchema> };
+  const schema = toJsonSchema(z.object(route.params ?? {}), 'input') as JsonSchema & {
+    properties: Record<string, JsonSchema>;
+  };
   return { ...schema, ...(route.required?.length ? { required: [...route.required] } : {}) };
 }
 
@@ -68,7 +95,11 @@ function parameters(route: RouteDeclaration) {
     });
     return { parameters: list };
   }
-  const content = { 'application/x-www-form-urlencoded': { schema }, 'multipart/form-data': { schema }, 'application/json': { schema } };
+  const content = {
+    'application/x-www-form-urlencoded': { schema },
+    'multipart/form-data': { schema },
+    'application/json': { schema },
+  };
   return { requestBody: { required: true, content } };
 }
 
@@ -77,8 +108,13 @@ const SECURITY = { client: [{ clientBasic: [] }, {}], bearer: [{ bearerToken: []
 
 /** One declared route as an OpenAPI operation; a rate-limited one answers 429 past its limit (JSON, or the 429 page on pages). */
 function operation(route: RouteDeclaration) {
-  const responses: Record<string, unknown> = Object.fromEntries(Object.entries(route.responses).map(([status, answer]) => [status, response(answer)]));
-  if (route.rateLimit) responses['429'] = { $ref: `#/components/responses/${route.audience === 'page' ? 'TooManyRequestsPage' : 'TooManyRequests'}` };
+  const responses: Record<string, unknown> = Object.fromEntries(
+    Object.entries(route.responses).map(([status, answer]) => [status, response(answer)]),
+  );
+  if (route.rateLimit)
+    responses['429'] = {
+      $ref: `#/components/responses/${route.audience === 'page' ? 'TooManyRequestsPage' : 'TooManyRequests'}`,
+    };
   return {
     tags: [route.tag],
     operationId: route.operationId,
@@ -91,11 +127,16 @@ function operation(route: RouteDeclaration) {
 }
 
 /** The OpenAPI 3.0 document of the declared routes. */
-export function openApiDocument(config: Pick<Config, 'issuer' | 'accessTokenTtl'>, scopes: Pick<ScopeCatalog, 'known' | 'describe'>, routes: readonly RouteDeclaration[]) {
+export function openApiDocument(
+  config: Pick<Config, 'issuer' | 'accessTokenTtl'>,
+  scopes: Pick<ScopeCatalog, 'known' | 'describe'>,
+  routes: readonly RouteDeclaration[],
+) {
   const scopeWords = Object.fromEntries(scopes.known.map((s) => [s, scopes.describe(s)]));
   const refreshOn = refreshTokensOn(config);
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const route of routes) (paths[route.url] ??= {})[route.method.toLowerCase()] = operation(route);
+  for (const route of routes)
+    paths[route.url] = { ...paths[route.url], [route.method.toLowerCase()]: operation(route) };
 
   const retryAfter = { 'Retry-After': { description: 'Seconds until the limit resets.', schema: { type: 'integer' } } };
   return {
@@ -119,11 +160,21 @@ export function openApiDocument(config: Pick<Config, 'issuer' | 'accessTokenTtl'
     components: {
       schemas: Object.fromEntries(Object.entries(NAMED).map(([name, type]) => [name, toJsonSchema(type, 'output')])),
       responses: {
-        TooManyRequests: { ...response({ description: 'Past a rate limit.', json: TooManyRequestsBody }), headers: retryAfter },
-        TooManyRequestsPage: { ...response({ description: 'Past a rate limit: the 429 page.', html: true }), headers: retryAfter },
+        TooManyRequests: {
+          ...response({ description: 'Past a rate limit.', json: TooManyRequestsBody }),
+          headers: retryAfter,
+        },
+        TooManyRequestsPage: {
+          ...response({ description: 'Past a rate limit: the 429 page.', html: true }),
+          headers: retryAfter,
+        },
       },
       securitySchemes: {
-        clientBasic: { type: 'http', scheme: 'basic', description: 'client_id:client_secret (client_secret_basic); or both in the body (client_secret_post).' },
+        clientBasic: {
+          type: 'http',
+          scheme: 'basic',
+          description: 'client_id:client_secret (client_secret_basic); or both in the body (client_secret_post).',
+        },
         bearerToken: { type: 'http', scheme: 'bearer', description: 'An access token.' },
         oauth2: {
           type: 'oauth2',

@@ -20,10 +20,16 @@ export const SESSION_COOKIE = 'doorman_session';
  * Over https the session cookie is `__Host-` prefixed: the browser then takes it only Secure, for
  * path `/` and this host alone, so no sibling domain or plain-http answer can plant or shadow it.
  */
-export const sessionCookieName = (request: FastifyRequest) => (request.overHttps ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE);
+export const sessionCookieName = (request: FastifyRequest) =>
+  request.overHttps ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
 
 /** Options for the session cookie (and its clearing). */
-export const sessionCookieOptions = (request: FastifyRequest) => ({ path: '/', httpOnly: true, sameSite: 'lax' as const, secure: request.overHttps });
+export const sessionCookieOptions = (request: FastifyRequest) => ({
+  path: '/',
+  httpOnly: true,
+  sameSite: 'lax' as const,
+  secure: request.overHttps,
+});
 
 /**
  * Renders a page with the headers every page gets: never framed (clickjacking), never cached,
@@ -32,11 +38,17 @@ export const sessionCookieOptions = (request: FastifyRequest) => ({ path: '/', h
 export async function renderPage(reply: FastifyReply, view: string, data: Record<string, unknown>): Promise<unknown> {
   const formAction = reply.request.routeOptions.config?.redirectsToClients ? '' : " form-action 'self';";
   reply
-    .header('Content-Security-Policy', `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none';${formAction} frame-ancestors 'none'`)
+    .header(
+      'Content-Security-Policy',
+      `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none';${formAction} frame-ancestors 'none'`,
+    )
     .header('Cache-Control', 'private, no-store')
     .type('text/html; charset=utf-8');
   // the CSRF cookie is Secure over https even when ISSUER (which set its static options) is http
-  const csrfToken = typeof reply.generateCsrf === 'function' ? reply.generateCsrf(reply.request.overHttps ? { secure: true } : undefined) : '';
+  const csrfToken =
+    typeof reply.generateCsrf === 'function'
+      ? reply.generateCsrf(reply.request.overHttps ? { secure: true } : undefined)
+      : '';
   return reply.view(view, { csrfToken, ...data });
 }
 
@@ -49,9 +61,9 @@ export function pageMessage(error: OAuthError): string {
     case 'invalid_client':
       return 'The app that sent you here is not known to this server: it may have been removed, or the link is wrong. Go back to the app and try again, or tell its developer.';
     case 'invalid_redirect_uri':
-      return 'The app that sent you here asked to be answered at an address it did not register, so this server will not send you back there. Tell the app\'s developer.';
+      return "The app that sent you here asked to be answered at an address it did not register, so this server will not send you back there. Tell the app's developer.";
     case 'invalid_scope':
-      return 'The app that sent you here asked for permissions it did not register. Tell the app\'s developer.';
+      return "The app that sent you here asked for permissions it did not register. Tell the app's developer.";
     default:
       return error.sentence ?? error.description ?? error.code;
   }
@@ -69,7 +81,9 @@ export function sessionId(request: FastifyRequest): string | undefined {
  * control character or a lone surrogate cannot be part of a path, so such a value is dropped.
  */
 export function localPath(value: unknown): string | undefined {
-  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return undefined;
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\'))
+    return undefined;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
   if (/[\u0000-\u001f\u007f-\u009f\\]/.test(value) || value.length > 4096) return undefined;
   // with the u flag a lone surrogate is one match, and encodeURIComponent refuses it
   if (/\p{Surrogate}/u.test(value)) return undefined;

@@ -6,16 +6,32 @@ import { one, oneOrMany, presentedToken } from './params.js';
  * the same wherever it is taken. (The description sits on the optional wrapper: params.ts knows
  * plain `one`s and `presentedToken`s by identity inside it.)
  */
-const described = <T extends { meta(m: { description: string }): T }>(type: T, description: string): T => type.meta({ description });
+const described = <T extends { meta(m: { description: string }): T }>(type: T, description: string): T =>
+  type.meta({ description });
 
 export const PARAMETERS = {
-  client_id: described(one.optional(), 'The client id from app registration. Or send it with client_secret as HTTP Basic (not both).'),
+  client_id: described(
+    one.optional(),
+    'The client id from app registration. Or send it with client_secret as HTTP Basic (not both).',
+  ),
   client_secret: described(one.optional(), 'The client secret from app registration (client_secret_post).'),
-  grant_type: described(one.optional(), '`authorization_code`, `client_credentials`, or `refresh_token` (only while ACCESS_TOKEN_TTL is set).'),
+  grant_type: described(
+    one.optional(),
+    '`authorization_code`, `client_credentials`, or `refresh_token` (only while ACCESS_TOKEN_TTL is set).',
+  ),
   code: described(one.optional(), 'The authorization code (grant_type=authorization_code); works once.'),
-  redirect_uri: described(one.optional(), 'Exactly one of the registered redirect URIs (`urn:ietf:wg:oauth:2.0:oob` shows the code on a page).'),
-  code_verifier: described(one.optional(), 'PKCE verifier, required when the authorization request carried a code_challenge.'),
-  scope: described(one.optional(), 'Scopes, space-separated (default `read`). With a refresh token: a narrower set, never wider.'),
+  redirect_uri: described(
+    one.optional(),
+    'Exactly one of the registered redirect URIs (`urn:ietf:wg:oauth:2.0:oob` shows the code on a page).',
+  ),
+  code_verifier: described(
+    one.optional(),
+    'PKCE verifier, required when the authorization request carried a code_challenge.',
+  ),
+  scope: described(
+    one.optional(),
+    'Scopes, space-separated (default `read`). With a refresh token: a narrower set, never wider.',
+  ),
   refresh_token: described(one.optional(), 'The refresh token (grant_type=refresh_token); spent by the exchange.'),
   token: described(presentedToken.optional(), 'An access token or refresh token.'),
   token_type_hint: described(one.optional(), '`access_token` or `refresh_token` (optional, RFC 7009/7662).'),
@@ -24,7 +40,10 @@ export const PARAMETERS = {
     oneOrMany.optional(),
     'One URI, several separated by newlines or spaces, or an array (repeated keys or `redirect_uris[]` in forms).',
   ),
-  scopes: described(oneOrMany.optional(), 'Space-separated string or array; every scope must be known. Default `read`.'),
+  scopes: described(
+    oneOrMany.optional(),
+    'Space-separated string or array; every scope must be known. Default `read`.',
+  ),
   website: described(one.optional(), 'The application’s homepage (optional).'),
   response_type: described(one.optional(), 'Must be `code`.'),
   state: described(one.optional(), 'Returned unchanged with the answer.'),

@@ -3,7 +3,11 @@
  * each key's window as the table now has it. store/rate-limits.ts's countRequests, bound to the
  * app's database in app.ts: this file keeps the counts in memory and holds no SQL.
  */
-export type AddCounts = (counts: ReadonlyMap<string, number>, now: Date, windowMs: number) => Promise<Array<{ key: string; count: number; windowStart: Date }>>;
+export type AddCounts = (
+  counts: ReadonlyMap<string, number>,
+  now: Date,
+  windowMs: number,
+) => Promise<Array<{ key: string; count: number; windowStart: Date }>>;
 
 /** How often counts held in memory are added to the shared table. */
 export const FLUSH_EVERY_MS = 250;
@@ -107,14 +111,17 @@ export class RateLimitCounter {
           b.entry.shared = row.count;
           b.entry.windowStart = row.windowStart.getTime();
           // the waiters were the last of the batch's requests: each takes its place in the table's count
-          b.waiters.forEach((resolve, i) => resolve(row.count - b.waiters.length + 1 + i, b.entry.windowStart));
+          for (const [i, resolve] of b.waiters.entries())
+            resolve(row.count - b.waiters.length + 1 + i, b.entry.windowStart);
         }
       } catch (err) {
         this.onError(err);
         // not lost: counted again at the next flush; meanwhile the waiters are placed on this process's view
         for (const b of batch.values()) {
           b.entry.pending += b.n;
-          b.waiters.forEach((resolve, i) => resolve(b.entry.shared + b.n - b.waiters.length + 1 + i, b.entry.windowStart));
+          for (const [i, resolve] of b.waiters.entries()) {
+            resolve(b.entry.shared + b.n - b.waiters.length + 1 + i, b.entry.windowStart);
+          }
         }
       }
     }

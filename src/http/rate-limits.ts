@@ -70,7 +70,10 @@ function knownClients(deps: Pick<Deps, 'db' | 'clock'>): (clientId: string) => P
  * per address in accounts/sessions.ts; the request limit here (10× the failure limit per address)
  * bounds what a flood costs beyond that: a password hash or an audit row per attempt.
  */
-function limitsOf(deps: Pick<Deps, 'db' | 'clock'>, config: Deps['config']['rateLimit']): Record<Limiter, RateLimitOptions> {
+function limitsOf(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  config: Deps['config']['rateLimit'],
+): Record<Limiter, RateLimitOptions> {
   return {
     token: { max: config.token, timeWindow: MINUTE, hook: 'preValidation', keyGenerator: clientAndAddress(deps) },
     apps: { max: config.apps, timeWindow: 10 * MINUTE, hook: 'onRequest', keyGenerator: address },
@@ -90,7 +93,12 @@ function databaseStore(counter: RateLimitCounter, clock: () => Date) {
       private readonly prefix = '',
     ) {}
 
-    incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number, max: number): void {
+    incr(
+      key: string,
+      callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
+      timeWindow: number,
+      max: number,
+    ): void {
       const answer = ({ current, windowStart }: Counted) => {
         const left = windowStart + timeWindow - clock().getTime();
         callback(null, { current, ttl: Math.min(Math.max(left, 0), timeWindow) });
@@ -130,14 +138,22 @@ export async function installRateLimits(app: FastifyInstance, deps: Deps, addCou
     // for a reconnect. Connect before serving, so the first requests are counted too. Loaded only
     // here: ioredis alone adds ~25 MB to a process that never talks to Redis.
     const { Redis } = await import('ioredis');
-    redis = new Redis(config.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1000, connectTimeout: 2000 });
+    redis = new Redis(config.redisUrl, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 1000,
+      connectTimeout: 2000,
+    });
     redis.on('error', (err) => deps.log.warn({ err }, 'rate-limit store (Redis) failed; requests let through'));
     await redis.connect().catch(() => {}); // logged above; ioredis keeps reconnecting
     app.addHook('onClose', async () => void redis!.disconnect());
   }
   let counter: RateLimitCounter | undefined;
   if (!redis) {
-    counter = new RateLimitCounter(addCounts, deps.clock, (err) => deps.log.warn({ err }, 'rate-limit store failed; counted in this process only'));
+    counter = new RateLimitCounter(addCounts, deps.clock, (err) =>
+      deps.log.warn({ err }, 'rate-limit store failed; counted in this process only'),
+    );
     app.addHook('onClose', async () => counter!.close());
   }
   await app.register(rateLimit, {
@@ -145,6 +161,8 @@ export async function installRateLimits(app: FastifyInstance, deps: Deps, addCou
     skipOnError: true,
     errorResponseBuilder: tooManyRequests,
     onExceeded: (request) => deps.metrics.rateLimitRefusals.inc({ route: request.routeOptions.url ?? 'unmatched' }),
-    ...(redis ? { redis, nameSpace: `doorman:${config.issuer}:rate-limit:` } : { store: databaseStore(counter!, deps.clock) }),
+    ...(redis
+      ? { redis, nameSpace: `doorman:${config.issuer}:rate-limit:` }
+      : { store: databaseStore(counter!, deps.clock) }),
   });
 }

@@ -18,7 +18,8 @@ class RequestLogger {
   ) {}
 
   private real(): Logger {
-    return (this.made ??= this.parent.child(this.bindings));
+    this.made ??= this.parent.child(this.bindings);
+    return this.made;
   }
 
   private write(level: Level, args: unknown[]): void {
@@ -60,7 +61,11 @@ class RequestLogger {
 }
 
 /** Fastify's childLoggerFactory: a lazy child, unless the route asks for options of its own (a level). */
-export function requestLogger(logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
+export function requestLogger(
+  logger: FastifyBaseLogger,
+  bindings: Bindings,
+  options: ChildLoggerOptions,
+): FastifyBaseLogger {
   if (Object.keys(options).length > 0) return logger.child(bindings, options);
   return new RequestLogger(logger as Logger, bindings) as unknown as FastifyBaseLogger;
 }

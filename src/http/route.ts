@@ -49,10 +49,14 @@ export interface RouteDeclaration {
 }
 
 /** A declaration, its literal types kept (so its 200 answer's schema can type the handler); `required` names only its parameters. */
-export const route = <const D extends RouteDeclaration>(declaration: D & { required?: readonly (keyof D['params'] & string)[] }): D => declaration;
+export const route = <const D extends RouteDeclaration>(
+  declaration: D & { required?: readonly (keyof D['params'] & string)[] },
+): D => declaration;
 
 /** What a handler may return: the 200 JSON answer's type when the route declares one, or a reply it sent itself. */
-type Returned<D extends RouteDeclaration> = D['responses'] extends { 200: { json: infer S extends z.ZodType } } ? z.infer<S> | FastifyReply : unknown;
+type Returned<D extends RouteDeclaration> = D['responses'] extends { 200: { json: infer S extends z.ZodType } }
+  ? z.infer<S> | FastifyReply
+  : unknown;
 
 export interface RouteOptions {
   config?: { redirectsToClients?: boolean };
@@ -84,6 +88,9 @@ export function admitOnly(app: FastifyInstance, audience: Audience): void {
   app.addHook('onRoute', (options) => {
     if (options.method === 'OPTIONS' && options.url === '*') return;
     const declared = options.config?.route?.audience;
-    if (declared !== audience) throw new Error(`${String(options.method)} ${options.url} is registered for ${audience} but declared for ${declared ?? 'nothing'}`);
+    if (declared !== audience)
+      throw new Error(
+        `${String(options.method)} ${options.url} is registered for ${audience} but declared for ${declared ?? 'nothing'}`,
+      );
   });
 }

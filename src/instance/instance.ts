@@ -6,11 +6,34 @@ import { COMPATIBLE_VERSION, MASTODON_API_VERSION } from './software.js';
 // Mastodon 4.4's limits as a default installation reports them. Doorman stores no statuses or media;
 // clients read these to size their forms, so they get the values they expect from any server.
 const STATUSES = { max_characters: 500, max_media_attachments: 4, characters_reserved_per_url: 23 };
-const IMAGE_MIME_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/heic', 'image/heif', 'image/webp', 'image/avif'];
+const IMAGE_MIME_TYPES = [
+  'image/jpeg',
+  'image/png',
+  'image/gif',
+  'image/heic',
+  'image/heif',
+  'image/webp',
+  'image/avif',
+];
 const VIDEO_MIME_TYPES = ['video/webm', 'video/mp4', 'video/quicktime', 'video/ogg'];
 const AUDIO_MIME_TYPES = [
-  'audio/wave', 'audio/wav', 'audio/x-wav', 'audio/x-pn-wave', 'audio/vnd.wave', 'audio/ogg', 'audio/vorbis', 'audio/mpeg',
-  'audio/mp3', 'audio/webm', 'audio/flac', 'audio/aac', 'audio/m4a', 'audio/x-m4a', 'audio/mp4', 'audio/3gpp', 'video/x-ms-asf',
+  'audio/wave',
+  'audio/wav',
+  'audio/x-wav',
+  'audio/x-pn-wave',
+  'audio/vnd.wave',
+  'audio/ogg',
+  'audio/vorbis',
+  'audio/mpeg',
+  'audio/mp3',
+  'audio/webm',
+  'audio/flac',
+  'audio/aac',
+  'audio/m4a',
+  'audio/x-m4a',
+  'audio/mp4',
+  'audio/3gpp',
+  'video/x-ms-asf',
 ];
 const MEDIA = {
   image_size_limit: 16 * 1024 * 1024,
@@ -57,12 +80,23 @@ export async function instanceV2(deps: Pick<Deps, 'db' | 'config'>) {
       vapid: { public_key: '' },
       accounts: { ...ACCOUNTS },
       statuses: { ...STATUSES },
-      media_attachments: { supported_mime_types: [...IMAGE_MIME_TYPES, ...VIDEO_MIME_TYPES, ...AUDIO_MIME_TYPES], description_limit: 1500, ...MEDIA },
+      media_attachments: {
+        supported_mime_types: [...IMAGE_MIME_TYPES, ...VIDEO_MIME_TYPES, ...AUDIO_MIME_TYPES],
+        description_limit: 1500,
+        ...MEDIA,
+      },
       polls: { ...POLLS },
       translation: { enabled: false },
       limited_federation: false,
     },
-    registrations: { enabled: false, approval_required: false, reason_required: false, message: null, min_age: null, url: null },
+    registrations: {
+      enabled: false,
+      approval_required: false,
+      reason_required: false,
+      message: null,
+      min_age: null,
+      url: null,
+    },
     api_versions: { mastodon: MASTODON_API_VERSION },
     contact: { email: f.contactEmail, account: null },
     rules: [],
@@ -89,7 +123,10 @@ export async function instanceV1(deps: Pick<Deps, 'db' | 'config'>) {
     configuration: {
       accounts: { ...ACCOUNTS },
       statuses: { ...STATUSES },
-      media_attachments: { supported_mime_types: [...IMAGE_MIME_TYPES, ...VIDEO_MIME_TYPES, ...AUDIO_MIME_TYPES], ...MEDIA },
+      media_attachments: {
+        supported_mime_types: [...IMAGE_MIME_TYPES, ...VIDEO_MIME_TYPES, ...AUDIO_MIME_TYPES],
+        ...MEDIA,
+      },
       polls: { ...POLLS },
     },
     contact_account: null,

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 
 /** Doorman's own version, from package.json (beside src/ in the repository and in dist/). */
-export const DOORMAN_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const DOORMAN_VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** The Mastodon release whose API Doorman answers as. */
 export const MASTODON_VERSION = '4.4.0';

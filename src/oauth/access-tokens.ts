@@ -34,7 +34,12 @@ export function mint(deps: Pick<Deps, 'clock' | 'config'>, withRefresh: boolean)
     refreshTokenHash: refreshToken ? hashSecret(refreshToken) : null,
     refreshExpiresAt: refreshToken ? new Date(now.getTime() + deps.config.refreshTokenTtl * 1000) : null,
     response(scopes: string[]): TokenResponse {
-      const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', scope: scopes.join(' '), created_at: Math.floor(now.getTime() / 1000) };
+      const response: TokenResponse = {
+        access_token: accessToken,
+        token_type: 'Bearer',
+        scope: scopes.join(' '),
+        created_at: Math.floor(now.getTime() / 1000),
+      };
       if (ttl !== undefined) response.expires_in = ttl;
       if (refreshToken) response.refresh_token = refreshToken;
       return response;
@@ -52,18 +57,27 @@ export interface Issue {
 }
 
 /** Stores a minted token (only its hashes), marks its app used, and answers with it. */
-export async function storeToken(deps: Pick<Deps, 'log'>, q: Queryable, token: Minted, what: Issue): Promise<{ id: number; response: TokenResponse }> {
-  const id = await insertIssuedToken(q, {
-    tokenHash: token.tokenHash,
-    applicationId: what.app.id,
-    userId: what.userId,
-    scopes: what.scopes,
-    familyId: what.familyId,
-    createdAt: token.now,
-    expiresAt: token.expiresAt,
-    refreshTokenHash: token.refreshTokenHash,
-    refreshExpiresAt: token.refreshExpiresAt,
-  }, what.audit ?? null);
+export async function storeToken(
+  deps: Pick<Deps, 'log'>,
+  q: Queryable,
+  token: Minted,
+  what: Issue,
+): Promise<{ id: number; response: TokenResponse }> {
+  const id = await insertIssuedToken(
+    q,
+    {
+      tokenHash: token.tokenHash,
+      applicationId: what.app.id,
+      userId: what.userId,
+      scopes: what.scopes,
+      familyId: what.familyId,
+      createdAt: token.now,
+      expiresAt: token.expiresAt,
+      refreshTokenHash: token.refreshTokenHash,
+      refreshExpiresAt: token.refreshExpiresAt,
+    },
+    what.audit ?? null,
+  );
   if (what.audit) logEvent(deps, what.audit);
   return { id, response: token.response(what.scopes) };
 }

@@ -1,5 +1,11 @@
 /** Mastodon's Application entity: what POST /api/v1/apps, verify_credentials and the CLI print. */
-export function applicationEntity(app: { id: number; name: string; website: string | null; scopes: string[]; redirectUris: string[] }) {
+export function applicationEntity(app: {
+  id: number;
+  name: string;
+  website: string | null;
+  scopes: string[];
+  redirectUris: string[];
+}) {
   return {
     id: String(app.id),
     name: app.name,
@@ -15,5 +21,10 @@ export function registeredApplicationEntity(
   app: { id: number; clientId: string; name: string; website: string | null; scopes: string[]; redirectUris: string[] },
   clientSecret: string,
 ) {
-  return { ...applicationEntity(app), client_id: app.clientId, client_secret: clientSecret, client_secret_expires_at: 0 as const };
+  return {
+    ...applicationEntity(app),
+    client_id: app.clientId,
+    client_secret: clientSecret,
+    client_secret_expires_at: 0 as const,
+  };
 }

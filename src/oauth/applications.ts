@@ -25,7 +25,9 @@ export interface NewApplication {
 
 /** Splits and checks redirect URIs: one string (split on whitespace) or a list. */
 export function parseRedirectUris(input: string | string[] | undefined): string[] {
-  const uris = [...new Set((Array.isArray(input) ? input : [input ?? '']).flatMap((u) => u.split(/\s+/)).filter(Boolean))];
+  const uris = [
+    ...new Set((Array.isArray(input) ? input : [input ?? '']).flatMap((u) => u.split(/\s+/)).filter(Boolean)),
+  ];
   if (uris.length === 0) throw validationFailed("redirect_uris can't be blank");
   if (uris.join('\n').length > 2000) throw validationFailed('redirect_uris is too long (maximum is 2000 characters)');
   for (const uri of uris) {

@@ -44,7 +44,10 @@ export type AuthorizeCheck = { ok: true; request: AuthorizeRequest } | { ok: fal
  * there is thrown, to be shown as a page: never redirect to an unverified URI), then the rest
  * (returned, to be sent back to the client).
  */
-export async function checkAuthorizeRequest(deps: Pick<Deps, 'db' | 'scopes'>, params: AuthorizeParams): Promise<AuthorizeCheck> {
+export async function checkAuthorizeRequest(
+  deps: Pick<Deps, 'db' | 'scopes'>,
+  params: AuthorizeParams,
+): Promise<AuthorizeCheck> {
   if (!params.client_id) throw new OAuthError('invalid_request', descriptions.missing('client_id'), 400);
   const app = await findApplicationByClientId(deps.db, params.client_id);
   if (!app) throw new OAuthError('invalid_client', descriptions.invalid_client, 400);
@@ -53,16 +56,21 @@ export async function checkAuthorizeRequest(deps: Pick<Deps, 'db' | 'scopes'>, p
     throw new OAuthError('invalid_redirect_uri', descriptions.invalid_redirect_uri, 400);
   }
   const redirectUri = params.redirect_uri;
-  const refuse = (error: OAuthError): AuthorizeCheck => ({ ok: false, redirect: { redirectUri, state: params.state, error } });
+  const refuse = (error: OAuthError): AuthorizeCheck => ({
+    ok: false,
+    redirect: { redirectUri, state: params.state, error },
+  });
 
   if (!params.response_type) return refuse(new OAuthError('invalid_request', descriptions.missing('response_type')));
-  if (params.response_type !== 'code') return refuse(new OAuthError('unsupported_response_type', descriptions.unsupported_response_type));
+  if (params.response_type !== 'code')
+    return refuse(new OAuthError('unsupported_response_type', descriptions.unsupported_response_type));
   const scopes = parseScopes(params.scope || DEFAULT_SCOPE);
   if (!grantable(app.scopes, scopes, deps.scopes)) {
     return refuse(new OAuthError('invalid_scope', descriptions.invalid_scope));
   }
   if (params.code_challenge !== undefined || params.code_challenge_method !== undefined) {
-    if (params.code_challenge_method !== 'S256') return refuse(new OAuthError('invalid_request', descriptions.code_challenge_method));
+    if (params.code_challenge_method !== 'S256')
+      return refuse(new OAuthError('invalid_request', descriptions.code_challenge_method));
     if (!params.code_challenge || !isS256Challenge(params.code_challenge)) {
       return refuse(new OAuthError('invalid_request', 'The code_challenge must be 43 base64url characters (S256).'));
     }
@@ -71,7 +79,11 @@ export async function checkAuthorizeRequest(deps: Pick<Deps, 'db' | 'scopes'>, p
 }
 
 /** Has the user already granted this app these scopes (or wider), with a token still live? */
-export async function hasRememberedConsent(deps: Pick<Deps, 'db' | 'clock'>, user: UserRow, request: AuthorizeRequest): Promise<boolean> {
+export async function hasRememberedConsent(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  user: UserRow,
+  request: AuthorizeRequest,
+): Promise<boolean> {
   const granted = await liveScopeSets(deps.db, user.id, request.app.id, deps.clock());
   return granted.some((held) => coversAll(held, request.scopes));
 }

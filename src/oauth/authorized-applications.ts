@@ -23,7 +23,14 @@ export async function revokeGrant(deps: Deps, user: UserRow, clientId: string, a
     await expireUnusedCodes(tx, user.id, app.id, deps.clock());
     const revoked = await revokeUserApplicationTokens(tx, user.id, app.id, deps.clock());
     if (revoked > 0) {
-      await recordEvent(deps, tx, { event: 'token.revoked', clientId, userId: user.id, username: user.username, address, detail: { revoked_tokens: revoked } });
+      await recordEvent(deps, tx, {
+        event: 'token.revoked',
+        clientId,
+        userId: user.id,
+        username: user.username,
+        address,
+        detail: { revoked_tokens: revoked },
+      });
     }
     return revoked;
   });

@@ -24,7 +24,11 @@ export async function authenticateClient(
 }
 
 /** The application with this id whose secret hashes to `secretHash`, or undefined. */
-export async function findClient(deps: Pick<Deps, 'db'>, clientId: string, secretHash: string): Promise<ApplicationRow | undefined> {
+export async function findClient(
+  deps: Pick<Deps, 'db'>,
+  clientId: string,
+  secretHash: string,
+): Promise<ApplicationRow | undefined> {
   const app = await findApplicationByClientId(deps.db, clientId);
   // Compare digests, not secrets: the time taken says nothing about the stored secret.
   return app && sameSecret(secretHash, app.clientSecretHash) ? app : undefined;

@@ -24,16 +24,27 @@ export interface PruneSettings {
 }
 
 /** The ages (milliseconds) the server prunes with; SPEC fixes "older than a day" for dead codes and tokens. */
-export const DEFAULT_PRUNE: PruneSettings = { keepDeadFor: DAY, unusedAppsAfter: 30 * DAY, auditFor: 90 * DAY, batchSize: 1000 };
+export const DEFAULT_PRUNE: PruneSettings = {
+  keepDeadFor: DAY,
+  unusedAppsAfter: 30 * DAY,
+  auditFor: 90 * DAY,
+  batchSize: 1000,
+};
 
-export type PruneCounts = Record<'codes' | 'tokens' | 'sessions' | 'applications' | 'auditEvents' | 'rateLimits', number>;
+export type PruneCounts = Record<
+  'codes' | 'tokens' | 'sessions' | 'applications' | 'auditEvents' | 'rateLimits',
+  number
+>;
 
 /**
  * Deletes what can never be used again, in batches so no statement holds locks for long. Each batch
  * runs under a transaction-scoped advisory lock; when another process holds it, this one skips the
  * round and returns undefined.
  */
-export async function prune(deps: Pick<Deps, 'db' | 'clock'>, settings: PruneSettings = DEFAULT_PRUNE): Promise<PruneCounts | undefined> {
+export async function prune(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  settings: PruneSettings = DEFAULT_PRUNE,
+): Promise<PruneCounts | undefined> {
   const now = deps.clock().getTime();
   const batch = settings.batchSize ?? 1000;
   const dead = new Date(now - settings.keepDeadFor);
@@ -50,7 +61,9 @@ export async function prune(deps: Pick<Deps, 'db' | 'clock'>, settings: PruneSet
   for (const [key, step] of steps) {
     for (let deleted = batch; deleted === batch; ) {
       deleted = await deps.db.transaction(async (tx) => {
-        const [lock] = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [HOUSEKEEPING_LOCK]);
+        const [lock] = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [
+          HOUSEKEEPING_LOCK,
+        ]);
         return lock?.locked ? step(tx) : -1;
       });
       if (deleted < 0) return undefined;
@@ -64,7 +77,11 @@ export async function prune(deps: Pick<Deps, 'db' | 'clock'>, settings: PruneSet
  * Prunes on an interval (first run shortly after start), without a cron. A round still running when
  * the next is due is not doubled; stop() waits for a running round, so the database can close after.
  */
-export function startHousekeeping(deps: Deps, everyMs = 3600_000, firstAfterMs = 60_000): { stop: () => Promise<void> } {
+export function startHousekeeping(
+  deps: Deps,
+  everyMs = 3600_000,
+  firstAfterMs = 60_000,
+): { stop: () => Promise<void> } {
   let running: Promise<void> | undefined;
   const run = () => {
     running ??= prune(deps)

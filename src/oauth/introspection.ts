@@ -24,16 +24,30 @@ export interface IntrospectionAnswer {
  * server checking every call it serves). What the caller may know about the token; `{active: false}`
  * for anything else.
  */
-export async function introspect(deps: Deps, client: ClientCredentials, token: string | undefined): Promise<IntrospectionAnswer> {
+export async function introspect(
+  deps: Deps,
+  client: ClientCredentials,
+  token: string | undefined,
+): Promise<IntrospectionAnswer> {
   if (!client) throw invalidClient();
   // digests compared, not secrets: the time taken says nothing about the stored secret
-  const found = await findCallerAndLiveToken(deps.db, client.clientId, hashSecret(client.clientSecret), token ? hashSecret(token) : null, deps.clock());
-  if (!found || !found.secretOk) throw invalidClient();
+  const found = await findCallerAndLiveToken(
+    deps.db,
+    client.clientId,
+    hashSecret(client.clientSecret),
+    token ? hashSecret(token) : null,
+    deps.clock(),
+  );
+  if (!found?.secretOk) throw invalidClient();
   return answer(deps, { id: found.callerId, resourceServer: found.callerResourceServer }, found.token);
 }
 
 /** What the caller may know about a live token (or none): `{active: false}` unless it is the caller's or the caller is a resource server. */
-async function answer(deps: Deps, caller: { id: number; resourceServer: boolean }, live: LiveToken | undefined): Promise<IntrospectionAnswer> {
+async function answer(
+  deps: Deps,
+  caller: { id: number; resourceServer: boolean },
+  live: LiveToken | undefined,
+): Promise<IntrospectionAnswer> {
   if (!live || (!caller.resourceServer && live.applicationId !== caller.id)) return { active: false };
   const found = await withOwner(deps, live);
   if (!found) return { active: false };

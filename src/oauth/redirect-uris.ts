@@ -6,7 +6,24 @@ const OOB_URIS = new Set([OOB_URI, `${OOB_URI}:auto`]);
  * may never send the user's code there. Everything else is https, http or an app's own scheme.
  */
 const FORBIDDEN_SCHEMES = new Set(
-  ['about', 'blob', 'chrome', 'chrome-extension', 'data', 'file', 'filesystem', 'ftp', 'intent', 'javascript', 'jar', 'vbscript', 'view-source', 'ws', 'wss', 'localhost'].map((s) => `${s}:`),
+  [
+    'about',
+    'blob',
+    'chrome',
+    'chrome-extension',
+    'data',
+    'file',
+    'filesystem',
+    'ftp',
+    'intent',
+    'javascript',
+    'jar',
+    'vbscript',
+    'view-source',
+    'ws',
+    'wss',
+    'localhost',
+  ].map((s) => `${s}:`),
 );
 const MAX_LENGTH = 2000;
 

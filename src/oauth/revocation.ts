@@ -9,13 +9,19 @@ import { findTokenByAnyHash, findTokenByRefreshHash, revokeFamily, revokeToken }
  * RFC 7009 with Mastodon's answers: the token's own client revokes it; unknown tokens are fine
  * (200); another client's token is refused. Revoking a refresh token revokes its whole family.
  */
-export async function revoke(deps: Deps, app: ApplicationRow, token: string | undefined, address: string | null = null): Promise<void> {
+export async function revoke(
+  deps: Deps,
+  app: ApplicationRow,
+  token: string | undefined,
+  address: string | null = null,
+): Promise<void> {
   if (!token) return;
   const hash = hashSecret(token);
   await deps.db.transaction(async (tx) => {
     const row = await findTokenByAnyHash(tx, hash);
     if (!row) return;
-    if (row.applicationId !== app.id) throw new OAuthError('unauthorized_client', descriptions.unauthorized_client, 403);
+    if (row.applicationId !== app.id)
+      throw new OAuthError('unauthorized_client', descriptions.unauthorized_client, 403);
     if (row.revokedAt) return;
     const now = deps.clock();
     await revokeToken(tx, row.id, now);

@@ -5,9 +5,45 @@
  */
 import type { KnownScopes } from '../deps.js';
 
-const READ = ['accounts', 'blocks', 'bookmarks', 'collections', 'favourites', 'filters', 'follows', 'lists', 'mutes', 'notifications', 'search', 'statuses'];
-const WRITE = ['accounts', 'blocks', 'bookmarks', 'collections', 'conversations', 'favourites', 'filters', 'follows', 'lists', 'media', 'mutes', 'notifications', 'reports', 'statuses'];
-const ADMIN = ['accounts', 'reports', 'domain_allows', 'domain_blocks', 'ip_blocks', 'email_domain_blocks', 'canonical_email_blocks'];
+const READ = [
+  'accounts',
+  'blocks',
+  'bookmarks',
+  'collections',
+  'favourites',
+  'filters',
+  'follows',
+  'lists',
+  'mutes',
+  'notifications',
+  'search',
+  'statuses',
+];
+const WRITE = [
+  'accounts',
+  'blocks',
+  'bookmarks',
+  'collections',
+  'conversations',
+  'favourites',
+  'filters',
+  'follows',
+  'lists',
+  'media',
+  'mutes',
+  'notifications',
+  'reports',
+  'statuses',
+];
+const ADMIN = [
+  'accounts',
+  'reports',
+  'domain_allows',
+  'domain_blocks',
+  'ip_blocks',
+  'email_domain_blocks',
+  'canonical_email_blocks',
+];
 
 export const MASTODON_SCOPES: readonly string[] = [
   'read',
@@ -80,7 +116,11 @@ export function covers(held: string, wanted: string): boolean {
  * May a token be given these wanted scopes (parsed; undefined when malformed) by one that holds
  * `held`: at least one, each known to this server and covered by a held one.
  */
-export function grantable(held: readonly string[], wanted: string[] | undefined, known: Pick<KnownScopes, 'isKnown'>): wanted is string[] {
+export function grantable(
+  held: readonly string[],
+  wanted: string[] | undefined,
+  known: Pick<KnownScopes, 'isKnown'>,
+): wanted is string[] {
   return wanted !== undefined && wanted.length > 0 && coversAll(held, wanted) && wanted.every((s) => known.isKnown(s));
 }
 

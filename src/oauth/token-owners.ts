@@ -29,7 +29,10 @@ export function ownerCache(): ExpiringMap<TokenOwner> {
  * Adds the token's owner, from memory when it was looked up in the last minute. A bearer check
  * then costs one indexed read of the token's own row instead of a three-table join.
  */
-export async function withOwner(deps: Pick<Deps, 'db' | 'clock' | 'owners'>, token: LiveToken): Promise<TokenWithOwner | undefined> {
+export async function withOwner(
+  deps: Pick<Deps, 'db' | 'clock' | 'owners'>,
+  token: LiveToken,
+): Promise<TokenWithOwner | undefined> {
   const key = `${token.applicationId}:${token.userId ?? ''}`;
   const now = deps.clock().getTime();
   let owner = deps.owners.get(key, now);

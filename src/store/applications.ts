@@ -15,14 +15,20 @@ export interface ApplicationRow {
 const COLUMNS = `id, client_id AS "clientId", client_secret_hash AS "clientSecretHash", name, website,
   redirect_uris AS "redirectUris", scopes, resource_server AS "resourceServer", created_at AS "createdAt"`;
 
-export async function insertApplication(
-  q: Queryable,
-  app: Omit<ApplicationRow, 'id'>,
-): Promise<ApplicationRow> {
+export async function insertApplication(q: Queryable, app: Omit<ApplicationRow, 'id'>): Promise<ApplicationRow> {
   const [row] = await q.query<ApplicationRow>(
     `INSERT INTO applications (client_id, client_secret_hash, name, website, redirect_uris, scopes, resource_server, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
-    [app.clientId, app.clientSecretHash, app.name, app.website, app.redirectUris, app.scopes, app.resourceServer, app.createdAt],
+    [
+      app.clientId,
+      app.clientSecretHash,
+      app.name,
+      app.website,
+      app.redirectUris,
+      app.scopes,
+      app.resourceServer,
+      app.createdAt,
+    ],
   );
   return row!;
 }

@@ -33,7 +33,15 @@ export function auditValues(first: number): string {
 
 /** The parameters of one audit row, in the order of INSERT_AUDIT_EVENT. */
 export function auditParams(at: Date, e: AuditEvent): unknown[] {
-  return [at, e.event, e.clientId ?? null, e.userId ?? null, e.username ?? null, e.address ?? null, e.detail ? JSON.stringify(e.detail) : null];
+  return [
+    at,
+    e.event,
+    e.clientId ?? null,
+    e.userId ?? null,
+    e.username ?? null,
+    e.address ?? null,
+    e.detail ? JSON.stringify(e.detail) : null,
+  ];
 }
 
 const INSERT_ONE = `${INSERT_AUDIT_EVENT} VALUES ${auditValues(1)}`;

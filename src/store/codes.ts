@@ -19,7 +19,16 @@ export async function insertCode(q: Queryable, codeHash: string, code: Omit<Code
   await q.query(
     `INSERT INTO authorization_codes (code_hash, application_id, user_id, redirect_uri, scopes, code_challenge, created_at, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [codeHash, code.applicationId, code.userId, code.redirectUri, code.scopes, code.codeChallenge, code.createdAt, code.expiresAt],
+    [
+      codeHash,
+      code.applicationId,
+      code.userId,
+      code.redirectUri,
+      code.scopes,
+      code.codeChallenge,
+      code.createdAt,
+      code.expiresAt,
+    ],
   );
 }
 
@@ -41,7 +50,12 @@ export async function useCode(q: Queryable, id: number, now: Date): Promise<bool
 }
 
 /** Ends every unused code one user holds for one app (they expire now); returns how many. */
-export async function expireUnusedCodes(q: Queryable, userId: number, applicationId: number, now: Date): Promise<number> {
+export async function expireUnusedCodes(
+  q: Queryable,
+  userId: number,
+  applicationId: number,
+  now: Date,
+): Promise<number> {
   const rows = await q.query(
     `UPDATE authorization_codes SET expires_at = $3 WHERE user_id = $1 AND application_id = $2 AND used_at IS NULL AND expires_at > $3 RETURNING id`,
     [userId, applicationId, now],

@@ -23,7 +23,12 @@ export interface CountedWindow extends RateLimitWindow {
  * key whose window is over (or that has none) starts a new window at `now`. Keys go in sorted
  * order, so that two processes flushing overlapping batches lock rows in the same order (no deadlock).
  */
-export async function countRequests(q: Queryable, counts: ReadonlyMap<string, number>, now: Date, windowMs: number): Promise<CountedWindow[]> {
+export async function countRequests(
+  q: Queryable,
+  counts: ReadonlyMap<string, number>,
+  now: Date,
+  windowMs: number,
+): Promise<CountedWindow[]> {
   const keys = [...counts.keys()].sort();
   return q.query<CountedWindow>(
     `INSERT INTO rate_limits AS r (key, window_start, count)

@@ -52,7 +52,17 @@ export async function issueClientTokenToUsedApp(q: Queryable, t: ClientToken): P
        RETURNING id),
      e AS (${INSERT_AUDIT_EVENT} SELECT $5, $9, $1, NULL, NULL, $7, $8 FROM t)
      SELECT id FROM t`,
-    [t.clientId, t.clientSecretHash, t.tokenHash, t.scopes, t.createdAt, t.expiresAt, t.audit.address, JSON.stringify(t.audit.detail), t.audit.event],
+    [
+      t.clientId,
+      t.clientSecretHash,
+      t.tokenHash,
+      t.scopes,
+      t.createdAt,
+      t.expiresAt,
+      t.audit.address,
+      JSON.stringify(t.audit.detail),
+      t.audit.event,
+    ],
   );
   return row?.id;
 }
@@ -81,7 +91,10 @@ export interface CodeRedemption {
  * written. Of racing callers one wins (the row lock). Undefined when nothing was redeemed: the caller
  * then finds out why. No UPDATE of the app here, for the plan-setup cost told at issueClientTokenToUsedApp.
  */
-export async function redeemCodeForToken(q: Queryable, r: CodeRedemption): Promise<{ id: number; userId: number; username: string; scopes: string[] } | undefined> {
+export async function redeemCodeForToken(
+  q: Queryable,
+  r: CodeRedemption,
+): Promise<{ id: number; userId: number; username: string; scopes: string[] } | undefined> {
   const [row] = await q.query<{ id: number; userId: number; username: string; scopes: string[] }>(
     `WITH c AS (
        UPDATE authorization_codes SET used_at = $1
@@ -99,8 +112,20 @@ export async function redeemCodeForToken(q: Queryable, r: CodeRedemption): Promi
        RETURNING username)
      SELECT t.id, t.user_id AS "userId", t.scopes, (SELECT username FROM e) AS username FROM t`,
     [
-      r.createdAt, r.codeHash, r.clientSecretHash, r.redirectUri, r.verifier, r.verifierChallenge, r.tokenHash, r.expiresAt,
-      r.refreshTokenHash, r.refreshExpiresAt, r.clientId, r.audit.address, r.audit.event, JSON.stringify(r.audit.detail),
+      r.createdAt,
+      r.codeHash,
+      r.clientSecretHash,
+      r.redirectUri,
+      r.verifier,
+      r.verifierChallenge,
+      r.tokenHash,
+      r.expiresAt,
+      r.refreshTokenHash,
+      r.refreshExpiresAt,
+      r.clientId,
+      r.audit.address,
+      r.audit.event,
+      JSON.stringify(r.audit.detail),
     ],
   );
   return row;
@@ -124,7 +149,9 @@ export async function findCallerAndLiveToken(
   tokenHash: string | null,
   now: Date,
 ): Promise<CallerAndToken | undefined> {
-  const [row] = await q.query<Nullable<LiveToken> & { secretOk: boolean; callerId: number; callerResourceServer: boolean }>(
+  const [row] = await q.query<
+    Nullable<LiveToken> & { secretOk: boolean; callerId: number; callerResourceServer: boolean }
+  >(
     `SELECT c.client_secret_hash = $3 AS "secretOk", c.id AS "callerId", c.resource_server AS "callerResourceServer", o.*
      FROM applications c LEFT JOIN LATERAL (${LIVE_TOKEN}) o ON true
      WHERE c.client_id = $4`,
@@ -132,7 +159,12 @@ export async function findCallerAndLiveToken(
   );
   if (!row) return undefined;
   const { secretOk, callerId, callerResourceServer, ...token } = row;
-  return { secretOk, callerId, callerResourceServer, token: token.applicationId === null ? undefined : (token as LiveToken) };
+  return {
+    secretOk,
+    callerId,
+    callerResourceServer,
+    token: token.applicationId === null ? undefined : (token as LiveToken),
+  };
 }
 
 /** A row of a LEFT JOIN that found nothing: every column NULL. */
@@ -145,8 +177,19 @@ export interface TokenOwner {
   user: { id: number; username: string; displayName: string | null; createdAt: Date } | null;
 }
 
-export async function findTokenOwner(q: Queryable, applicationId: number, userId: number | null): Promise<TokenOwner | undefined> {
-  const [row] = await q.query<TokenOwner['app'] & { userId: number | null; username: string | null; displayName: string | null; userCreatedAt: Date | null }>(
+export async function findTokenOwner(
+  q: Queryable,
+  applicationId: number,
+  userId: number | null,
+): Promise<TokenOwner | undefined> {
+  const [row] = await q.query<
+    TokenOwner['app'] & {
+      userId: number | null;
+      username: string | null;
+      displayName: string | null;
+      userCreatedAt: Date | null;
+    }
+  >(
     `SELECT a.id, a.client_id AS "clientId", a.name, a.website, a.redirect_uris AS "redirectUris", a.scopes,
             u.id AS "userId", u.username, u.display_name AS "displayName", u.created_at AS "userCreatedAt"
      FROM applications a LEFT JOIN users u ON u.id = $2
@@ -181,4 +224,3 @@ export async function listUserGrants(q: Queryable, userId: number, now: Date): P
     [userId, now],
   );
 }
-

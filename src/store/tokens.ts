@@ -38,7 +38,17 @@ export const INSERT_TOKEN = `INSERT INTO access_tokens (token_hash, application_
 
 /** NewToken's fields in the order of INSERT_TOKEN's parameters. */
 export function newTokenParams(t: NewToken): unknown[] {
-  return [t.tokenHash, t.applicationId, t.userId, t.scopes, t.familyId, t.createdAt, t.expiresAt, t.refreshTokenHash, t.refreshExpiresAt];
+  return [
+    t.tokenHash,
+    t.applicationId,
+    t.userId,
+    t.scopes,
+    t.familyId,
+    t.createdAt,
+    t.expiresAt,
+    t.refreshTokenHash,
+    t.refreshExpiresAt,
+  ];
 }
 
 /** Any token, live or not, by its access token or refresh token hash. */
@@ -52,7 +62,9 @@ export async function findTokenByAnyHash(q: Queryable, hash: string): Promise<To
 }
 
 export async function findTokenByRefreshHash(q: Queryable, refreshHash: string): Promise<TokenRow | undefined> {
-  const [row] = await q.query<TokenRow>(`SELECT ${COLUMNS} FROM access_tokens t WHERE t.refresh_token_hash = $1`, [refreshHash]);
+  const [row] = await q.query<TokenRow>(`SELECT ${COLUMNS} FROM access_tokens t WHERE t.refresh_token_hash = $1`, [
+    refreshHash,
+  ]);
   return row;
 }
 
@@ -90,11 +102,20 @@ async function revokeUntilNone(q: Queryable, sql: string, params: unknown[]): Pr
 
 /** Revokes every token of one family (all descend from one authorization). */
 export async function revokeFamily(q: Queryable, familyId: number, now: Date): Promise<number> {
-  return revokeUntilNone(q, `UPDATE access_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL RETURNING id`, [familyId, now]);
+  return revokeUntilNone(
+    q,
+    `UPDATE access_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL RETURNING id`,
+    [familyId, now],
+  );
 }
 
 /** Revokes every token one user holds for one app. */
-export async function revokeUserApplicationTokens(q: Queryable, userId: number, applicationId: number, now: Date): Promise<number> {
+export async function revokeUserApplicationTokens(
+  q: Queryable,
+  userId: number,
+  applicationId: number,
+  now: Date,
+): Promise<number> {
   return revokeUntilNone(
     q,
     `UPDATE access_tokens SET revoked_at = $3 WHERE user_id = $1 AND application_id = $2 AND revoked_at IS NULL RETURNING id`,
@@ -103,7 +124,12 @@ export async function revokeUserApplicationTokens(q: Queryable, userId: number, 
 }
 
 /** Scope sets of the user's live tokens for one app (for remembered consent). */
-export async function liveScopeSets(q: Queryable, userId: number, applicationId: number, now: Date): Promise<string[][]> {
+export async function liveScopeSets(
+  q: Queryable,
+  userId: number,
+  applicationId: number,
+  now: Date,
+): Promise<string[][]> {
   const rows = await q.query<{ scopes: string[] }>(
     `SELECT scopes FROM access_tokens
      WHERE user_id = $1 AND application_id = $2 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $3)`,

@@ -7,7 +7,16 @@ import { setTimeout as wait } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { hashSecret } from '../../src/secrets.js';
-import { authorize, exchangeCode, makeUser, registerApp, signIn, testApp, type RegisteredApp, type TestContext } from '../support/app.js';
+import {
+  authorize,
+  exchangeCode,
+  makeUser,
+  registerApp,
+  signIn,
+  testApp,
+  type RegisteredApp,
+  type TestContext,
+} from '../support/app.js';
 
 const RACERS = 10;
 
@@ -44,7 +53,11 @@ async function appTokenCount(client: RegisteredApp): Promise<number> {
   return row!.n;
 }
 
-async function assertOneWinnerThenRevoked(client: RegisteredApp, code: string, answers: Awaited<ReturnType<typeof exchangeCode>>[]) {
+async function assertOneWinnerThenRevoked(
+  client: RegisteredApp,
+  code: string,
+  answers: Awaited<ReturnType<typeof exchangeCode>>[],
+) {
   const wins = answers.filter((r) => r.statusCode === 200);
   const losses = answers.filter((r) => r.statusCode !== 200);
   assert.equal(wins.length, 1, `exactly one 200, got ${answers.map((r) => r.statusCode).join(',')}`);
@@ -57,7 +70,10 @@ async function assertOneWinnerThenRevoked(client: RegisteredApp, code: string, a
   assert.equal(rows.length, 1, 'exactly one access_tokens row for the code');
   assert.equal(await appTokenCount(client), 1, 'and no other token for the app');
   assert.notEqual(rows[0]!.revoked_at, null, 'the later uses were replays: the token is revoked');
-  const me = await ctx.app.inject({ url: '/api/v1/apps/verify_credentials', headers: { authorization: `Bearer ${wins[0]!.json().access_token}` } });
+  const me = await ctx.app.inject({
+    url: '/api/v1/apps/verify_credentials',
+    headers: { authorization: `Bearer ${wins[0]!.json().access_token}` },
+  });
   assert.equal(me.statusCode, 401);
 }
 
@@ -104,7 +120,9 @@ test('racers that all read the code unused before any of them marks it: still on
 test('a failed racer (wrong redirect URI) does not use the code up or revoke anything', async () => {
   const { client, code } = await freshCode();
   const answers = await Promise.all([
-    ...Array.from({ length: 5 }, () => exchangeCode(ctx.app, client, code, { redirect_uri: 'https://client.example/other' })),
+    ...Array.from({ length: 5 }, () =>
+      exchangeCode(ctx.app, client, code, { redirect_uri: 'https://client.example/other' }),
+    ),
   ]);
   for (const res of answers) assert.equal(res.json().error, 'invalid_grant');
   const ok = await exchangeCode(ctx.app, client, code);

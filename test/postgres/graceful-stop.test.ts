@@ -7,7 +7,14 @@ import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { emptyDatabase } from '../support/database.js';
-import { appVerifyAt, clientTokenAt, registerAppAt, sleep, startDoorman, type DoormanProcess } from '../support/process.js';
+import {
+  appVerifyAt,
+  clientTokenAt,
+  registerAppAt,
+  sleep,
+  startDoorman,
+  type DoormanProcess,
+} from '../support/process.js';
 
 let database: Awaited<ReturnType<typeof emptyDatabase>>;
 let doorman: DoormanProcess;
@@ -30,11 +37,16 @@ after(async () => {
 const accepts = (port: number) =>
   new Promise<boolean>((resolve) => {
     const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 
-test('SIGTERM under load: in-flight requests complete, new connections are refused, exit 0', { timeout: 60_000 }, async () => {
+test('SIGTERM under load: in-flight requests complete, new connections are refused, exit 0', {
+  timeout: 60_000,
+}, async () => {
   const client = await registerAppAt(doorman.url);
   const answers: { status: number; token?: string; error?: string }[] = [];
   let running = true;
@@ -42,7 +54,10 @@ test('SIGTERM under load: in-flight requests complete, new connections are refus
     while (running) {
       try {
         const res = await clientTokenAt(doorman.url, client, 20_000);
-        answers.push({ status: res.status, token: res.status === 200 ? ((await res.json()) as { access_token: string }).access_token : undefined });
+        answers.push({
+          status: res.status,
+          token: res.status === 200 ? ((await res.json()) as { access_token: string }).access_token : undefined,
+        });
       } catch (err) {
         answers.push({ status: 0, error: String(err) });
       }
@@ -75,11 +90,17 @@ test('SIGTERM under load: in-flight requests complete, new connections are refus
   const exitedAfterReleaseMs = Date.now() - released;
 
   const inFlight = answers.slice(inFlightFrom);
-  console.log(`graceful stop figures: ${JSON.stringify({ beforeSignal: inFlightFrom, heldInFlight: inFlight.length, inFlightStatuses: inFlight.map((a) => a.status), exitedAfterMs, exitedAfterReleaseMs })}`);
+  console.log(
+    `graceful stop figures: ${JSON.stringify({ beforeSignal: inFlightFrom, heldInFlight: inFlight.length, inFlightStatuses: inFlight.map((a) => a.status), exitedAfterMs, exitedAfterReleaseMs })}`,
+  );
   assert.ok(beforeHold > 0, 'the load ran');
   assert.ok(refused, 'a new connection is refused once the signal arrived');
   assert.ok(inFlight.length >= 8, 'every worker had a request in flight at the signal');
-  assert.deepEqual(inFlight.map((a) => a.status), inFlight.map(() => 200), 'in-flight requests complete with 200');
+  assert.deepEqual(
+    inFlight.map((a) => a.status),
+    inFlight.map(() => 200),
+    'in-flight requests complete with 200',
+  );
   assert.deepEqual(exit, { code: 0, signal: null });
 
   // what was answered 200 was stored: a fresh process serves it
@@ -91,20 +112,38 @@ test('SIGTERM under load: in-flight requests complete, new connections are refus
   }
 });
 
-test('SIGTERM the moment a load generator hangs up: what its requests started ends before the database closes', { timeout: 60_000 }, async () => {
+test('SIGTERM the moment a load generator hangs up: what its requests started ends before the database closes', {
+  timeout: 60_000,
+}, async () => {
   // The HTTP server waits for connections, not for handlers: a request whose client is gone may
   // still be between its two statements (rate-limit count, then token) when the server has closed.
   // Not every try catches a request there, so try a few times.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const limited = await startDoorman({ DATABASE_URL: database.url!, RATE_LIMIT: 'on', RATE_LIMIT_TOKEN: '100000000' });
+    const limited = await startDoorman({
+      DATABASE_URL: database.url!,
+      RATE_LIMIT: 'on',
+      RATE_LIMIT_TOKEN: '100000000',
+    });
     try {
       const client = await registerAppAt(limited.url, { client_name: `load ${attempt}` });
-      const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret, scope: 'read' }).toString();
+      const body = new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: client.client_id,
+        client_secret: client.client_secret,
+        scope: 'read',
+      }).toString();
       await autocannon({
         url: limited.url,
         connections: 50,
         duration: 2,
-        requests: [{ method: 'POST', path: '/oauth/token', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } }],
+        requests: [
+          {
+            method: 'POST',
+            path: '/oauth/token',
+            body,
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          },
+        ],
       });
       limited.child.kill('SIGTERM');
       const exit = await Promise.race([limited.exited, sleep(9000).then(() => 'timed out' as const)]);

@@ -12,14 +12,17 @@ test('while another process holds the housekeeping lock, prune skips the round; 
   try {
     const client = await registerApp(ctx.app);
     const { user } = await makeUser(ctx.deps);
-    const [app] = await ctx.deps.db.query<{ id: number }>('SELECT id FROM applications WHERE client_id = $1', [client.client_id]);
+    const [app] = await ctx.deps.db.query<{ id: number }>('SELECT id FROM applications WHERE client_id = $1', [
+      client.client_id,
+    ]);
     const longAgo = new Date(ctx.clock.now().getTime() - 3 * 24 * 3600_000);
     await ctx.deps.db.query(
       `INSERT INTO authorization_codes (code_hash, application_id, user_id, redirect_uri, scopes, created_at, expires_at)
        SELECT 'hash-' || i, $1, $2, 'https://client.example/cb', '{read}', $3, $3 FROM generate_series(1, 5) AS i`,
       [app!.id, user.id, longAgo],
     );
-    const codes = async () => (await ctx.deps.db.query<{ n: number }>('SELECT count(*)::int AS n FROM authorization_codes'))[0]!.n;
+    const codes = async () =>
+      (await ctx.deps.db.query<{ n: number }>('SELECT count(*)::int AS n FROM authorization_codes'))[0]!.n;
 
     // another process is pruning: it holds the lock in its open transaction
     await other.query('BEGIN');

@@ -29,8 +29,13 @@ function sample(text: string, name: string): number {
 test('the primary serves metrics summed over its workers', async () => {
   const client = await registerAppAt(doorman.url);
   // many connections, so both workers answer some (each counts its own)
-  const statuses = await Promise.all(Array.from({ length: 40 }, () => clientTokenAt(doorman.url, client).then((r) => r.status)));
-  assert.deepEqual(statuses, statuses.map(() => 200));
+  const statuses = await Promise.all(
+    Array.from({ length: 40 }, () => clientTokenAt(doorman.url, client).then((r) => r.status)),
+  );
+  assert.deepEqual(
+    statuses,
+    statuses.map(() => 200),
+  );
   const res = await fetch(metricsUrl);
   assert.equal(res.status, 200);
   const text = await res.text();

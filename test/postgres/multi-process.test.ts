@@ -32,7 +32,10 @@ before(async () => {
   const started = await Promise.all([0, 1, 2].map(() => startDoorman(env)));
   [a, b, c] = started as [DoormanProcess, DoormanProcess, DoormanProcess];
   db = await database.open();
-  await createUser({ db, clock: () => new Date() }, { username: 'alice', email: 'alice@example.com', password: 'correct horse battery staple' });
+  await createUser(
+    { db, clock: () => new Date() },
+    { username: 'alice', email: 'alice@example.com', password: 'correct horse battery staple' },
+  );
 });
 
 after(async () => {
@@ -42,9 +45,14 @@ after(async () => {
 });
 
 test('migrations started by three processes at once are each applied once', async () => {
-  const files = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
+  const files = readdirSync(MIGRATIONS_DIR)
+    .filter((f) => /^\d+_.+\.sql$/.test(f))
+    .sort();
   const rows = await db.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name');
-  assert.deepEqual(rows.map((r) => r.name), files);
+  assert.deepEqual(
+    rows.map((r) => r.name),
+    files,
+  );
   for (const p of [a, b, c]) assert.equal(p.child.exitCode, null, `a process died:\n${p.output()}`);
 });
 
@@ -58,7 +66,11 @@ test('a code issued through A is redeemed at B; a token revoked at B is refused 
   assert.equal(res.status, 200, await res.clone().text());
   const { access_token: token } = (await res.json()) as { access_token: string };
   for (const p of [a, b, c]) assert.equal((await verifyAt(p.url, token)).status, 200, `before revoke at ${p.url}`);
-  const revoked = await postForm(`${b.url}/oauth/revoke`, { client_id: client.client_id, client_secret: client.client_secret, token });
+  const revoked = await postForm(`${b.url}/oauth/revoke`, {
+    client_id: client.client_id,
+    client_secret: client.client_secret,
+    token,
+  });
   assert.equal(revoked.status, 200);
   // no wait between the revoke answer and these checks: no process may serve the token from a cache
   const [atA, atC] = await Promise.all([verifyAt(a.url, token), verifyAt(c.url, token)]);
@@ -72,7 +84,10 @@ test('rate limits are shared: app registrations across the three processes count
   const statuses: number[] = [];
   for (let i = 0; i < 6; i++) {
     const p = [a, b, c][i % 3]!;
-    const res = await postForm(`${p.url}/api/v1/apps`, { client_name: 'Flood', redirect_uris: 'urn:ietf:wg:oauth:2.0:oob' });
+    const res = await postForm(`${p.url}/api/v1/apps`, {
+      client_name: 'Flood',
+      redirect_uris: 'urn:ietf:wg:oauth:2.0:oob',
+    });
     statuses.push(res.status);
     if (res.status === 429) {
       assert.ok(res.headers.get('retry-after'));

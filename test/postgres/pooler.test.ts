@@ -35,10 +35,18 @@ before(async () => {
   pooledUrl = pooler.via(database.url!);
   // started together on an empty database: the three migrate at once, through the pooler
   // rate limits on (counted in Postgres) but far above what the load reaches
-  const env = { DATABASE_URL: pooledUrl, DATABASE_POOLER: 'transaction', RATE_LIMIT: 'on', RATE_LIMIT_TOKEN: '100000000' };
+  const env = {
+    DATABASE_URL: pooledUrl,
+    DATABASE_POOLER: 'transaction',
+    RATE_LIMIT: 'on',
+    RATE_LIMIT_TOKEN: '100000000',
+  };
   processes = await Promise.all([0, 1, 2].map(() => startDoorman(env)));
   db = await database.open();
-  await createUser({ db, clock: () => new Date() }, { username: 'alice', email: 'alice@example.com', password: 'correct horse battery staple' });
+  await createUser(
+    { db, clock: () => new Date() },
+    { username: 'alice', email: 'alice@example.com', password: 'correct horse battery staple' },
+  );
 });
 
 after(async () => {
@@ -48,7 +56,7 @@ after(async () => {
   await database?.drop();
 });
 
-test('without DATABASE_POOLER=transaction, the start-up failure names the pooler\'s refusal', { skip }, async () => {
+test("without DATABASE_POOLER=transaction, the start-up failure names the pooler's refusal", { skip }, async () => {
   await assert.rejects(startDoorman({ DATABASE_URL: pooledUrl }), (err: Error) => {
     assert.match(err.message, /could not start: .*unsupported startup parameter: statement_timeout/);
     assert.match(err.message, /DATABASE_POOLER=transaction/);
@@ -56,7 +64,9 @@ test('without DATABASE_POOLER=transaction, the start-up failure names the pooler
   });
 });
 
-test('a code issued through A is redeemed at B; a token revoked at B is refused at once by A and C', { skip }, async () => {
+test('a code issued through A is redeemed at B; a token revoked at B is refused at once by A and C', {
+  skip,
+}, async () => {
   const [a, b, c] = processes as [DoormanProcess, DoormanProcess, DoormanProcess];
   const client = await registerAppAt(a.url);
   const jar = await signInAt(a.url, 'alice', 'correct horse battery staple');
@@ -65,7 +75,11 @@ test('a code issued through A is redeemed at B; a token revoked at B is refused 
   assert.equal(res.status, 200, await res.clone().text());
   const { access_token: token } = (await res.json()) as { access_token: string };
   for (const p of processes) assert.equal((await verifyAt(p.url, token)).status, 200, `before revoke at ${p.url}`);
-  const revoked = await postForm(`${b.url}/oauth/revoke`, { client_id: client.client_id, client_secret: client.client_secret, token });
+  const revoked = await postForm(`${b.url}/oauth/revoke`, {
+    client_id: client.client_id,
+    client_secret: client.client_secret,
+    token,
+  });
   assert.equal(revoked.status, 200);
   const [atA, atC] = await Promise.all([verifyAt(a.url, token), verifyAt(c.url, token)]);
   assert.equal(atA.status, 401);
@@ -76,14 +90,26 @@ test('a code issued through A is redeemed at B; a token revoked at B is refused 
 test('50 connections of client_credentials across the three: every answer 2xx', { skip, timeout: 60_000 }, async () => {
   const client = await registerAppAt(processes[0]!.url, { client_name: 'load' });
   assert.equal((await clientTokenAt(processes[1]!.url, client)).status, 200);
-  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret, scope: 'read' }).toString();
+  const body = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: client.client_id,
+    client_secret: client.client_secret,
+    scope: 'read',
+  }).toString();
   const results = await Promise.all(
     processes.map((p, i) =>
       autocannon({
         url: p.url,
         connections: i === 0 ? 18 : 16,
         duration: 3,
-        requests: [{ method: 'POST', path: '/oauth/token', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } }],
+        requests: [
+          {
+            method: 'POST',
+            path: '/oauth/token',
+            body,
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          },
+        ],
       }),
     ),
   );
@@ -94,7 +120,10 @@ test('50 connections of client_credentials across the three: every answer 2xx', 
     assert.equal(r.non2xx, 0, `process ${i}:\n${processes[i]!.output().slice(-2000)}`);
     assert.equal(r.errors, 0);
   }
-  const [{ n }] = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM access_tokens WHERE application_id = (SELECT id FROM applications WHERE client_id = $1)', [client.client_id])) as [{ n: number }];
+  const [{ n }] = (await db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM access_tokens WHERE application_id = (SELECT id FROM applications WHERE client_id = $1)',
+    [client.client_id],
+  )) as [{ n: number }];
   // at least: the load generator stops counting requests still in flight when its time is up
   assert.ok(n >= 1 + results.reduce((sum, r) => sum + r['2xx'], 0), 'every 200 stored a token');
   for (const p of processes) assert.equal(p.child.exitCode, null, `a process died:\n${p.output()}`);

@@ -6,7 +6,16 @@ import assert from 'node:assert/strict';
 import { setTimeout as wait } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { authorize, exchangeCode, makeUser, registerApp, signIn, testApp, type RegisteredApp, type TestContext } from '../support/app.js';
+import {
+  authorize,
+  exchangeCode,
+  makeUser,
+  registerApp,
+  signIn,
+  testApp,
+  type RegisteredApp,
+  type TestContext,
+} from '../support/app.js';
 
 const RACERS = 10;
 
@@ -31,7 +40,12 @@ function refresh(client: RegisteredApp, refreshToken: string) {
   return ctx.app.inject({
     method: 'POST',
     url: '/oauth/token',
-    payload: { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: client.client_id, client_secret: client.client_secret },
+    payload: {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    },
   });
 }
 
@@ -56,7 +70,11 @@ async function rowsOf(client: RegisteredApp) {
   );
 }
 
-async function assertOneRotation(client: RegisteredApp, answers: Awaited<ReturnType<typeof refresh>>[], accessToken: string) {
+async function assertOneRotation(
+  client: RegisteredApp,
+  answers: Awaited<ReturnType<typeof refresh>>[],
+  accessToken: string,
+) {
   for (const res of answers) assert.equal(res.statusCode, 200, res.body);
   const pairs = answers.map((r) => r.json() as { access_token: string; refresh_token: string });
   const first = pairs[0]!;
@@ -64,10 +82,16 @@ async function assertOneRotation(client: RegisteredApp, answers: Awaited<ReturnT
   assert.notEqual(first.access_token, accessToken);
   const rows = await rowsOf(client);
   assert.equal(rows.length, 2, 'exactly one new token row');
-  assert.ok(rows.every((r) => r.revoked_at === null), 'nothing revoked');
+  assert.ok(
+    rows.every((r) => r.revoked_at === null),
+    'nothing revoked',
+  );
   assert.ok(rows[0]!.refreshed_at !== null && rows[1]!.refreshed_at === null);
   // the pair works, and rotates on
-  const me = await ctx.app.inject({ url: '/api/v1/apps/verify_credentials', headers: { authorization: `Bearer ${first.access_token}` } });
+  const me = await ctx.app.inject({
+    url: '/api/v1/apps/verify_credentials',
+    headers: { authorization: `Bearer ${first.access_token}` },
+  });
   assert.equal(me.statusCode, 200);
   assert.equal((await refresh(client, first.refresh_token)).statusCode, 200);
 }
@@ -110,7 +134,10 @@ test('racers replaying a spent token after the grace window all fail and the fam
     assert.equal(res.json().error, 'invalid_grant');
   }
   assert.ok((await rowsOf(client)).every((r) => r.revoked_at !== null));
-  const me = await ctx.app.inject({ url: '/api/v1/apps/verify_credentials', headers: { authorization: `Bearer ${next.access_token}` } });
+  const me = await ctx.app.inject({
+    url: '/api/v1/apps/verify_credentials',
+    headers: { authorization: `Bearer ${next.access_token}` },
+  });
   assert.equal(me.statusCode, 401);
 });
 
@@ -135,7 +162,10 @@ test('a replay racing a legitimate rotation still revokes the token that rotatio
     const [legitAnswer, replayAnswer] = await Promise.all([legit, replay]);
     assert.equal(replayAnswer.statusCode, 400);
     assert.equal(replayAnswer.json().error, 'invalid_grant');
-    assert.ok((await rowsOf(client)).every((r) => r.revoked_at !== null), 'every token of the family is revoked');
+    assert.ok(
+      (await rowsOf(client)).every((r) => r.revoked_at !== null),
+      'every token of the family is revoked',
+    );
     if (legitAnswer.statusCode === 200) {
       const me = await ctx.app.inject({
         url: '/api/v1/apps/verify_credentials',

@@ -28,7 +28,10 @@ before(async () => {
   database = await emptyDatabase();
   processes.push(await startDoorman({ DATABASE_URL: database.url! }));
   db = await database.open();
-  await createUser({ db, clock: () => new Date() }, { username: 'alice', email: 'alice@example.com', password: 'correct horse battery staple' });
+  await createUser(
+    { db, clock: () => new Date() },
+    { username: 'alice', email: 'alice@example.com', password: 'correct horse battery staple' },
+  );
 });
 
 after(async () => {
@@ -37,7 +40,9 @@ after(async () => {
   await database?.drop();
 });
 
-test('SIGKILL during a load of token issues loses no answered token and leaves no half-written row', { timeout: 60_000 }, async () => {
+test('SIGKILL during a load of token issues loses no answered token and leaves no half-written row', {
+  timeout: 60_000,
+}, async () => {
   const first = processes[0]!;
   const client = await registerAppAt(first.url);
   const jar = await signInAt(first.url, 'alice', 'correct horse battery staple');
@@ -50,7 +55,8 @@ test('SIGKILL during a load of token issues loses no answered token and leaves n
   const record = async (kind: 'app' | 'user', send: () => Promise<Response>) => {
     try {
       const res = await send();
-      if (res.status === 200) issued.push({ kind, token: ((await res.json()) as { access_token: string }).access_token });
+      if (res.status === 200)
+        issued.push({ kind, token: ((await res.json()) as { access_token: string }).access_token });
       else failed++;
     } catch {
       failed++; // the connection died with the process: no answer, no promise made
@@ -77,7 +83,9 @@ test('SIGKILL during a load of token issues loses no answered token and leaves n
     running = false;
     await Promise.all(workers);
   }
-  console.log(`sigkill figures: ${JSON.stringify({ answered200: issued.length, userTokens: issued.filter((i) => i.kind === 'user').length, unanswered: failed })}`);
+  console.log(
+    `sigkill figures: ${JSON.stringify({ answered200: issued.length, userTokens: issued.filter((i) => i.kind === 'user').length, unanswered: failed })}`,
+  );
   assert.ok(issued.length > 0, 'the load ran before the kill');
 
   assert.deepEqual(await halfWritten(db), EMPTY_HALF_WRITTEN);

@@ -27,7 +27,9 @@ test(`${RACERS} concurrent wrong passwords for one account: at most RATE_LIMIT_S
     assert.equal(statuses.filter((s) => s === 401).length, LIMIT, `statuses: ${statuses.join(' ')}`);
     assert.equal(statuses.filter((s) => s === 429).length, RACERS - LIMIT);
     // every 401 is a password checked and audited: no more than the limit were
-    const [row] = await ctx.deps.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_events WHERE event = 'sign_in.failed'`);
+    const [row] = await ctx.deps.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_events WHERE event = 'sign_in.failed'`,
+    );
     assert.equal(row!.n, LIMIT);
   } finally {
     await ctx.close();

@@ -6,7 +6,14 @@ import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { emptyDatabase } from '../support/database.js';
-import { appVerifyAt, clientTokenAt, registerAppAt, sleep, startDoorman, type DoormanProcess } from '../support/process.js';
+import {
+  appVerifyAt,
+  clientTokenAt,
+  registerAppAt,
+  sleep,
+  startDoorman,
+  type DoormanProcess,
+} from '../support/process.js';
 
 let database: Awaited<ReturnType<typeof emptyDatabase>>;
 let doorman: DoormanProcess;
@@ -27,7 +34,10 @@ after(async () => {
 function workersOf(p: DoormanProcess | undefined): number[] {
   if (!p?.child.pid || p.child.exitCode !== null) return [];
   try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(p.child.pid)], { encoding: 'utf8' }).split('\n').map((l) => Number(l.trim())).filter(Boolean);
+    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(p.child.pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => Number(l.trim()))
+      .filter(Boolean);
   } catch {
     return []; // ps exits 1 when there are none
   }
@@ -45,7 +55,8 @@ function answeringPids(p: DoormanProcess, from: number): Set<number> {
 }
 
 async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  for (const end = Date.now() + timeoutMs; !check(); await sleep(100)) if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+  for (const end = Date.now() + timeoutMs; !check(); await sleep(100))
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
 }
 
 test('two workers serve the one port', async () => {
@@ -53,11 +64,20 @@ test('two workers serve the one port', async () => {
   const from = doorman.output().length;
   // a worker that is still starting takes no connections yet: send until both have answered
   for (let i = 0; i < 10 && answeringPids(doorman, from).size < 2; i++) {
-    const statuses = await Promise.all(Array.from({ length: 40 }, () => fetch(`${doorman.url}/health`).then((r) => r.status)));
-    assert.deepEqual(statuses, statuses.map(() => 200));
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, () => fetch(`${doorman.url}/health`).then((r) => r.status)),
+    );
+    assert.deepEqual(
+      statuses,
+      statuses.map(() => 200),
+    );
     await until('both answered', () => answeringPids(doorman, from).size === 2, 2000).catch(() => {});
   }
-  assert.deepEqual([...answeringPids(doorman, from)].sort(), workersOf(doorman).sort(), 'each worker answered some requests');
+  assert.deepEqual(
+    [...answeringPids(doorman, from)].sort(),
+    workersOf(doorman).sort(),
+    'each worker answered some requests',
+  );
 });
 
 test('a killed worker is replaced and the replacement serves', async () => {
@@ -73,9 +93,14 @@ test('a killed worker is replaced and the replacement serves', async () => {
   const from = doorman.output().length;
   await until('the replacement answers', () => answeringPids(doorman, from).has(replacement), 20_000).catch(() => {});
   for (let i = 0; i < 10 && !answeringPids(doorman, from).has(replacement); i++) {
-    await Promise.all(Array.from({ length: 20 }, () => fetch(`${doorman.url}/health`).then((r) => assert.equal(r.status, 200))));
+    await Promise.all(
+      Array.from({ length: 20 }, () => fetch(`${doorman.url}/health`).then((r) => assert.equal(r.status, 200))),
+    );
   }
-  assert.ok(answeringPids(doorman, from).has(replacement), `the replacement answered:\n${doorman.output().slice(-3000)}`);
+  assert.ok(
+    answeringPids(doorman, from).has(replacement),
+    `the replacement answered:\n${doorman.output().slice(-3000)}`,
+  );
   assert.equal(doorman.child.exitCode, null);
 });
 
@@ -83,11 +108,16 @@ test('a killed worker is replaced and the replacement serves', async () => {
 const accepts = (port: number) =>
   new Promise<boolean>((resolve) => {
     const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 
-test('SIGTERM under load: every worker completes its in-flight requests, then the server exits 0', { timeout: 60_000 }, async () => {
+test('SIGTERM under load: every worker completes its in-flight requests, then the server exits 0', {
+  timeout: 60_000,
+}, async () => {
   await until('two workers run', () => workersOf(doorman).length === 2);
   const workerPids = workersOf(doorman);
   const client = await registerAppAt(doorman.url);
@@ -97,7 +127,10 @@ test('SIGTERM under load: every worker completes its in-flight requests, then th
     while (running) {
       try {
         const res = await clientTokenAt(doorman.url, client, 20_000);
-        answers.push({ status: res.status, token: res.status === 200 ? ((await res.json()) as { access_token: string }).access_token : undefined });
+        answers.push({
+          status: res.status,
+          token: res.status === 200 ? ((await res.json()) as { access_token: string }).access_token : undefined,
+        });
       } catch {
         answers.push({ status: 0 });
       }
@@ -128,7 +161,11 @@ test('SIGTERM under load: every worker completes its in-flight requests, then th
     const inFlight = answers.slice(inFlightFrom);
     assert.ok(refused, 'a new connection is refused once the signal arrived');
     assert.ok(inFlight.length >= 8, 'every load loop had a request in flight at the signal');
-    assert.deepEqual(inFlight.map((a) => a.status), inFlight.map(() => 200), 'in-flight requests complete with 200');
+    assert.deepEqual(
+      inFlight.map((a) => a.status),
+      inFlight.map(() => 200),
+      'in-flight requests complete with 200',
+    );
     assert.deepEqual(exit, { code: 0, signal: null });
     assert.deepEqual([...answeringPids(doorman, from)].sort(), workerPids.sort(), 'both workers carried the load');
     for (const pid of workerPids) assert.throws(() => process.kill(pid, 0), 'the worker has exited');

@@ -33,7 +33,15 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestCon
   const database = await testDatabase();
   const clock = new TestClock();
   const config = loadConfig({ RATE_LIMIT: 'off', ISSUER: 'http://doorman.test', LOG_LEVEL: 'silent', ...env });
-  const deps: Deps = { db: database.db, config, clock: clock.now, scopes: new ScopeCatalog(config.extraScopes), owners: ownerCache(), log: pino({ level: 'silent' }), metrics: new Metrics({ db: database.db, processMetrics: false }) };
+  const deps: Deps = {
+    db: database.db,
+    config,
+    clock: clock.now,
+    scopes: new ScopeCatalog(config.extraScopes),
+    owners: ownerCache(),
+    log: pino({ level: 'silent' }),
+    metrics: new Metrics({ db: database.db, processMetrics: false }),
+  };
   const app = await buildApp(deps);
   await app.ready();
   return {
@@ -60,7 +68,12 @@ export async function registerApp(app: FastifyInstance, fields: Record<string, u
   const res = await app.inject({
     method: 'POST',
     url: '/api/v1/apps',
-    payload: { client_name: 'Test app', redirect_uris: 'https://client.example/cb', scopes: 'read write follow push profile', ...fields },
+    payload: {
+      client_name: 'Test app',
+      redirect_uris: 'https://client.example/cb',
+      scopes: 'read write follow push profile',
+      ...fields,
+    },
   });
   if (res.statusCode !== 200) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
   return res.json();
@@ -76,10 +89,23 @@ export async function registerApp(app: FastifyInstance, fields: Record<string, u
 const hashes = new Map<string, Promise<string>>();
 
 /** A user for a test to sign in as: a row as createUser writes it, with `password`'s hash. */
-export async function makeUser(deps: Pick<Deps, 'db' | 'clock'>, username = 'alice', password = 'correct horse battery staple') {
+export async function makeUser(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  username = 'alice',
+  password = 'correct horse battery staple',
+) {
   let passwordHash = hashes.get(password);
-  if (!passwordHash) hashes.set(password, (passwordHash = hashPassword(password)));
-  const user = await insertUser(deps.db, { username, email: `${username}@example.com`, displayName: '', passwordHash: await passwordHash, createdAt: deps.clock() });
+  if (!passwordHash) {
+    passwordHash = hashPassword(password);
+    hashes.set(password, passwordHash);
+  }
+  const user = await insertUser(deps.db, {
+    username,
+    email: `${username}@example.com`,
+    displayName: '',
+    passwordHash: await passwordHash,
+    createdAt: deps.clock(),
+  });
   return { user, username, password };
 }
 
@@ -92,7 +118,10 @@ export function cookiesOf(res: LightMyRequestResponse, jar: Record<string, strin
   return jar;
 }
 
-export const cookieHeader = (jar: Record<string, string>) => Object.entries(jar).map(([k, v]) => `${k}=${v}`).join('; ');
+export const cookieHeader = (jar: Record<string, string>) =>
+  Object.entries(jar)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('; ');
 
 /** The hidden CSRF token of a rendered form. */
 export function csrfOf(html: string): string {
@@ -102,7 +131,11 @@ export function csrfOf(html: string): string {
 }
 
 /** Signs in through the real form; returns the cookie jar. */
-export async function signIn(app: FastifyInstance, username: string, password: string): Promise<Record<string, string>> {
+export async function signIn(
+  app: FastifyInstance,
+  username: string,
+  password: string,
+): Promise<Record<string, string>> {
   const form = await app.inject({ method: 'GET', url: '/auth/sign_in' });
   const jar = cookiesOf(form);
   const res = await app.inject({
@@ -128,12 +161,28 @@ export interface AuthorizeOptions {
 }
 
 /** GET /oauth/authorize as the signed-in user, then press Authorize; returns the code. */
-export async function authorize(app: FastifyInstance, client: RegisteredApp, jar: Record<string, string>, opts: AuthorizeOptions = {}): Promise<string> {
-  const query = new URLSearchParams({ response_type: 'code', client_id: client.client_id, redirect_uri: opts.redirectUri ?? client.redirect_uris[0]! });
+export async function authorize(
+  app: FastifyInstance,
+  client: RegisteredApp,
+  jar: Record<string, string>,
+  opts: AuthorizeOptions = {},
+): Promise<string> {
+  const query = new URLSearchParams({
+    response_type: 'code',
+    client_id: client.client_id,
+    redirect_uri: opts.redirectUri ?? client.redirect_uris[0]!,
+  });
   if (opts.scope) query.set('scope', opts.scope);
   if (opts.state) query.set('state', opts.state);
-  if (opts.challenge) query.set('code_challenge', opts.challenge), query.set('code_challenge_method', 'S256');
-  const page = await app.inject({ method: 'GET', url: `/oauth/authorize?${query}`, headers: { cookie: cookieHeader(jar) } });
+  if (opts.challenge) {
+    query.set('code_challenge', opts.challenge);
+    query.set('code_challenge_method', 'S256');
+  }
+  const page = await app.inject({
+    method: 'GET',
+    url: `/oauth/authorize?${query}`,
+    headers: { cookie: cookieHeader(jar) },
+  });
   let location: string | undefined;
   if (page.statusCode === 302) {
     location = page.headers.location as string; // remembered consent
@@ -153,7 +202,12 @@ export async function authorize(app: FastifyInstance, client: RegisteredApp, jar
   return code;
 }
 
-export async function exchangeCode(app: FastifyInstance, client: RegisteredApp, code: string, extra: Record<string, string> = {}) {
+export async function exchangeCode(
+  app: FastifyInstance,
+  client: RegisteredApp,
+  code: string,
+  extra: Record<string, string> = {},
+) {
   return app.inject({
     method: 'POST',
     url: '/oauth/token',

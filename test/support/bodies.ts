@@ -11,7 +11,9 @@ export function formBody(pairs: [string, string][]): { payload: string; headers:
 /** A multipart/form-data body from [name, value] pairs, as `curl -F` sends it. */
 export function multipartBody(pairs: [string, string][]): { payload: string; headers: Record<string, string> } {
   const boundary = '----doormanTestBoundary7MA4YWxkTrZu0gW';
-  const parts = pairs.map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);
+  const parts = pairs.map(
+    ([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+  );
   return {
     payload: `${parts.join('')}--${boundary}--\r\n`,
     headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },

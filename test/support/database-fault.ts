@@ -111,7 +111,10 @@ export function databaseFaultScenario(fault: DatabaseFault): void {
     database = await emptyDatabase();
     db = await database.open();
     await migrate(db);
-    await createUser({ db, clock: () => new Date() }, { username: 'alice', email: 'alice@example.com', password: 'correct horse battery staple' });
+    await createUser(
+      { db, clock: () => new Date() },
+      { username: 'alice', email: 'alice@example.com', password: 'correct horse battery staple' },
+    );
     proxy = new FaultProxy(...hostAndPort(serverUrl!));
     await proxy.open();
     const url = new URL(database.url!);
@@ -205,14 +208,18 @@ export function databaseFaultScenario(fault: DatabaseFault): void {
     // once recovered, it stays recovered
     const afterRecovery = outcomes.filter((o) => o.start >= recoveredAt! + 500);
     assert.ok(afterRecovery.length > 0);
-    assert.deepEqual(afterRecovery.filter((o) => o.status !== 200), []);
+    assert.deepEqual(
+      afterRecovery.filter((o) => o.status !== 200),
+      [],
+    );
     assert.equal((await fetch(`${doorman.url}/health`)).status, 200);
 
     // nothing half-written, and every token answered 200 still works
     assert.deepEqual(await halfWritten(db), EMPTY_HALF_WRITTEN);
     for (const o of outcomes.filter((x) => x.status === 200)) {
       const token = (o.body as { access_token: string }).access_token;
-      const check = o.kind === 'authorization_code' ? await verifyAt(doorman.url, token) : await appVerifyAt(doorman.url, token);
+      const check =
+        o.kind === 'authorization_code' ? await verifyAt(doorman.url, token) : await appVerifyAt(doorman.url, token);
       assert.equal(check.status, 200, `${o.kind} token answered 200 is served`);
     }
   });

@@ -74,7 +74,10 @@ export async function startDoorman(env: Record<string, string>, timeoutMs = 30_0
       child.kill('SIGKILL');
       throw new Error(`Doorman did not answer /health within ${timeoutMs} ms:\n${output()}`);
     }
-    const ok = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     await sleep(100);
   }
@@ -123,9 +126,20 @@ const form = (fields: Record<string, string>) => ({
   body: new URLSearchParams(fields).toString(),
 });
 
-export async function postForm(url: string, fields: Record<string, string>, headers: Record<string, string> = {}, timeoutMs = 15_000): Promise<Response> {
+export async function postForm(
+  url: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+  timeoutMs = 15_000,
+): Promise<Response> {
   const { body, ...type } = form(fields);
-  return fetch(url, { method: 'POST', headers: { ...type, ...headers }, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+  return fetch(url, {
+    method: 'POST',
+    headers: { ...type, ...headers },
+    body,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(timeoutMs),
+  });
 }
 
 export async function registerAppAt(base: string, fields: Record<string, string> = {}): Promise<HttpApp> {
@@ -150,7 +164,11 @@ export async function signInAt(base: string, username: string, password: string)
   const jar = new CookieJar();
   const page = await fetch(`${base}/auth/sign_in`);
   jar.take(page);
-  const res = await postForm(`${base}/auth/sign_in`, { username, password, _csrf: csrfIn(await page.text()) }, { cookie: jar.header() });
+  const res = await postForm(
+    `${base}/auth/sign_in`,
+    { username, password, _csrf: csrfIn(await page.text()) },
+    { cookie: jar.header() },
+  );
   if (res.status !== 303) throw new Error(`sign-in at ${base}: ${res.status}`);
   jar.take(res);
   return jar;
@@ -158,8 +176,16 @@ export async function signInAt(base: string, username: string, password: string)
 
 /** Opens the consent page at base and presses Authorize; returns the code from the redirect. */
 export async function authorizeAt(base: string, client: HttpApp, jar: CookieJar, scope = 'read'): Promise<string> {
-  const query = new URLSearchParams({ response_type: 'code', client_id: client.client_id, redirect_uri: client.redirect_uris[0]!, scope });
-  const page = await fetch(`${base}/oauth/authorize?${query}`, { headers: { cookie: jar.header() }, redirect: 'manual' });
+  const query = new URLSearchParams({
+    response_type: 'code',
+    client_id: client.client_id,
+    redirect_uri: client.redirect_uris[0]!,
+    scope,
+  });
+  const page = await fetch(`${base}/oauth/authorize?${query}`, {
+    headers: { cookie: jar.header() },
+    redirect: 'manual',
+  });
   jar.take(page);
   let location = page.headers.get('location');
   if (page.status !== 302) {
@@ -180,7 +206,13 @@ export async function authorizeAt(base: string, client: HttpApp, jar: CookieJar,
 export function exchangeAt(base: string, client: HttpApp, code: string, timeoutMs?: number): Promise<Response> {
   return postForm(
     `${base}/oauth/token`,
-    { grant_type: 'authorization_code', code, redirect_uri: client.redirect_uris[0]!, client_id: client.client_id, client_secret: client.client_secret },
+    {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: client.redirect_uris[0]!,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    },
     {},
     timeoutMs,
   );
@@ -189,18 +221,29 @@ export function exchangeAt(base: string, client: HttpApp, code: string, timeoutM
 export function clientTokenAt(base: string, client: HttpApp, timeoutMs?: number): Promise<Response> {
   return postForm(
     `${base}/oauth/token`,
-    { grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret, scope: 'read' },
+    {
+      grant_type: 'client_credentials',
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+      scope: 'read',
+    },
     {},
     timeoutMs,
   );
 }
 
 export function verifyAt(base: string, token: string): Promise<Response> {
-  return fetch(`${base}/api/v1/accounts/verify_credentials`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15_000) });
+  return fetch(`${base}/api/v1/accounts/verify_credentials`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: AbortSignal.timeout(15_000),
+  });
 }
 
 export function appVerifyAt(base: string, token: string): Promise<Response> {
-  return fetch(`${base}/api/v1/apps/verify_credentials`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15_000) });
+  return fetch(`${base}/api/v1/apps/verify_credentials`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: AbortSignal.timeout(15_000),
+  });
 }
 
 /**

@@ -4,5 +4,7 @@ import type { ClientAuthMethod } from './method.js';
 export const clientSecretPost: ClientAuthMethod = {
   name: 'client_secret_post',
   parts: (_request, body) =>
-    body.client_id === undefined && body.client_secret === undefined ? undefined : { clientId: body.client_id, clientSecret: body.client_secret },
+    body.client_id === undefined && body.client_secret === undefined
+      ? undefined
+      : { clientId: body.client_id, clientSecret: body.client_secret },
 };

@@ -6,7 +6,7 @@ import { coversAll } from '../../oauth/scopes.js';
 import { checkBearer } from '../../oauth/bearer.js';
 import { Account, json, mastodonError, UserInfo } from '../answers.js';
 import { bearerToken } from '../client-auth.js';
-import { declareRoute, route, type RouteDeclaration } from '../route.js';
+import { declareRoute, route } from '../route.js';
 
 const BAD_TOKEN = mastodonError('Missing, unknown, revoked or expired token.');
 const NO_USER = mastodonError('An app-level token (no user).');
@@ -20,7 +20,12 @@ const userinfoRoute = <M extends 'GET' | 'POST'>(method: M) =>
     operationId: method === 'GET' ? 'userinfo' : 'userinfoPost',
     summary: 'The signed-in user, for a token holding the `profile` scope',
     security: 'bearer',
-    responses: { 200: json(UserInfo, 'The user.'), 401: BAD_TOKEN, 403: mastodonError('The token lacks the `profile` scope.'), 422: NO_USER },
+    responses: {
+      200: json(UserInfo, 'The user.'),
+      401: BAD_TOKEN,
+      403: mastodonError('The token lacks the `profile` scope.'),
+      422: NO_USER,
+    },
   });
 export const USERINFO = userinfoRoute('GET');
 export const USERINFO_POST = userinfoRoute('POST');

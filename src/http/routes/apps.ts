@@ -38,13 +38,20 @@ export const VERIFY_APP = route({
   operationId: 'verifyAppCredentials',
   summary: 'The application a token belongs to',
   security: 'bearer',
-  responses: { 200: json(Application, 'The application.'), 401: mastodonError('Missing, unknown, revoked or expired token.') },
+  responses: {
+    200: json(Application, 'The application.'),
+    401: mastodonError('Missing, unknown, revoked or expired token.'),
+  },
 });
 
 export async function appsRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
   declareRoute(app, REGISTER_APP, async (request, reply) => {
     if (deps.config.appRegistration === 'closed') {
-      throw new OAuthError('forbidden', 'Application registration is closed on this server; ask its operator for a client.', 403);
+      throw new OAuthError(
+        'forbidden',
+        'Application registration is closed on this server; ask its operator for a client.',
+        403,
+      );
     }
     const params = apiParams(request, registerAppShape);
     const { app: created, clientSecret } = await registerApplication(deps, params);

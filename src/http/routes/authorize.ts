@@ -72,60 +72,89 @@ export async function authorizeRoutes(app: FastifyInstance, { deps }: { deps: De
   // the consent page's form and its answers may send the browser on to the client
   const config = { redirectsToClients: true };
 
-  declareRoute(app, AUTHORIZE, async (request, reply) => {
-    let params;
-    try {
-      params = oauthParams(request, authorizeShape);
-    } catch (err) {
-      return refuseMalformed(request, reply, err);
-    }
-    const check = await checkAuthorizeRequest(deps, params);
-    if (!check.ok) return redirectWithError(reply, check.redirect);
+  declareRoute(
+    app,
+    AUTHORIZE,
+    async (request, reply) => {
+      let params;
+      try {
+        params = oauthParams(request, authorizeShape);
+      } catch (err) {
+        return refuseMalformed(request, reply, err);
+      }
+      const check = await checkAuthorizeRequest(deps, params);
+      if (!check.ok) return redirectWithError(reply, check.redirect);
 
-    const forceLogin = booleanParam(params.force_login);
-    const user = forceLogin ? undefined : await signedInUser(request);
-    if (!user) {
-      // A forced sign-in leaves the current session alone: this is a link anyone can send, and Lax
-      // cookies ride along, so it must not sign anyone out. The new sign-in ends the old session.
-      // Come back here afterwards, without force_login (or it would ask for a sign-in again) but
-      // still asking for consent: a forced sign-in never ends in a remembered answer
-      const back = new URLSearchParams(Object.entries(params).filter(([k, v]) => k !== 'force_login' && v !== undefined) as [string, string][]);
-      if (forceLogin) back.set('prompt', 'consent');
-      return reply.redirect(`/auth/sign_in?return_to=${encodeURIComponent(`/oauth/authorize?${back}`)}`, 302);
-    }
-    const askAgain = params.prompt?.split(' ').includes('consent');
-    if (!askAgain && (await hasRememberedConsent(deps, user, check.request))) return answerWithCode(request, reply, user, check.request);
-    return renderPage(reply, 'consent', {
-      title: `Authorize ${check.request.app.name}`,
-      user,
-      app: check.request.app,
-      scopes: check.request.scopes.map((s) => ({ name: s, words: deps.scopes.describe(s) })),
-      hidden: Object.entries(params).filter(([k, v]) => k !== 'force_login' && k !== 'prompt' && k !== 'lang' && v !== undefined),
-      returnTo: request.url,
-    });
-  }, { config });
+      const forceLogin = booleanParam(params.force_login);
+      const user = forceLogin ? undefined : await signedInUser(request);
+      if (!user) {
+        // A forced sign-in leaves the current session alone: this is a link anyone can send, and Lax
+        // cookies ride along, so it must not sign anyone out. The new sign-in ends the old session.
+        // Come back here afterwards, without force_login (or it would ask for a sign-in again) but
+        // still asking for consent: a forced sign-in never ends in a remembered answer
+        const back = new URLSearchParams(
+          Object.entries(params).filter(([k, v]) => k !== 'force_login' && v !== undefined) as [string, string][],
+        );
+        if (forceLogin) back.set('prompt', 'consent');
+        return reply.redirect(`/auth/sign_in?return_to=${encodeURIComponent(`/oauth/authorize?${back}`)}`, 302);
+      }
+      const askAgain = params.prompt?.split(' ').includes('consent');
+      if (!askAgain && (await hasRememberedConsent(deps, user, check.request)))
+        return answerWithCode(request, reply, user, check.request);
+      return renderPage(reply, 'consent', {
+        title: `Authorize ${check.request.app.name}`,
+        user,
+        app: check.request.app,
+        scopes: check.request.scopes.map((s) => ({ name: s, words: deps.scopes.describe(s) })),
+        hidden: Object.entries(params).filter(
+          ([k, v]) => k !== 'force_login' && k !== 'prompt' && k !== 'lang' && v !== undefined,
+        ),
+        returnTo: request.url,
+      });
+    },
+    { config },
+  );
 
-  declareRoute(app, DECIDE, async (request, reply) => {
-    const params = oauthParams(request, decisionShape);
-    const user = await signedInUser(request);
-    if (!user) throw new OAuthError('access_denied', 'You are not signed in any more. Go back to the application and start again.', 403);
-    const check = await checkAuthorizeRequest(deps, params);
-    if (!check.ok) return redirectWithError(reply, check.redirect);
-    if (params.decision === 'authorize') return answerWithCode(request, reply, user, check.request);
-    await deny(deps, user, check.request, request.ip);
-    const denied = new OAuthError('access_denied', descriptions.access_denied);
-    const url = errorUrl({ redirectUri: check.request.redirectUri, state: check.request.state, error: denied });
-    if (url) return reply.redirect(url, 302);
-    reply.code(400);
-    return renderPage(reply, 'error', { title: 'Access denied', message: `You did not allow ${check.request.app.name} to use your account.`, status: 400 });
-  }, { config, preHandler: app.csrfProtection });
+  declareRoute(
+    app,
+    DECIDE,
+    async (request, reply) => {
+      const params = oauthParams(request, decisionShape);
+      const user = await signedInUser(request);
+      if (!user)
+        throw new OAuthError(
+          'access_denied',
+          'You are not signed in any more. Go back to the application and start again.',
+          403,
+        );
+      const check = await checkAuthorizeRequest(deps, params);
+      if (!check.ok) return redirectWithError(reply, check.redirect);
+      if (params.decision === 'authorize') return answerWithCode(request, reply, user, check.request);
+      await deny(deps, user, check.request, request.ip);
+      const denied = new OAuthError('access_denied', descriptions.access_denied);
+      const url = errorUrl({ redirectUri: check.request.redirectUri, state: check.request.state, error: denied });
+      if (url) return reply.redirect(url, 302);
+      reply.code(400);
+      return renderPage(reply, 'error', {
+        title: 'Access denied',
+        message: `You did not allow ${check.request.app.name} to use your account.`,
+        status: 400,
+      });
+    },
+    { config, preHandler: app.csrfProtection },
+  );
 
   async function signedInUser(request: FastifyRequest): Promise<UserRow | undefined> {
     const id = sessionId(request);
     return id ? currentUser(deps, id) : undefined;
   }
 
-  async function answerWithCode(request: FastifyRequest, reply: FastifyReply, user: UserRow, authorize: AuthorizeRequest) {
+  async function answerWithCode(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    user: UserRow,
+    authorize: AuthorizeRequest,
+  ) {
     const code = await approve(deps, user, authorize, request.ip);
     reply.header('Cache-Control', 'no-store');
     const url = authorizationResponseUrl(deps.config.issuer, authorize.redirectUri, authorize.state, { code });
@@ -147,7 +176,10 @@ export async function authorizeRoutes(app: FastifyInstance, { deps }: { deps: De
     if (!(err instanceof OAuthError)) throw err;
     const raw = rawParams(request);
     const single = (v: unknown) => one.safeParse(v).data;
-    const check = await checkAuthorizeRequest(deps, { client_id: single(raw.client_id), redirect_uri: single(raw.redirect_uri) });
+    const check = await checkAuthorizeRequest(deps, {
+      client_id: single(raw.client_id),
+      redirect_uri: single(raw.redirect_uri),
+    });
     const redirectUri = check.ok ? check.request.redirectUri : check.redirect.redirectUri;
     return redirectWithError(reply, { redirectUri, state: single(raw.state), error: err });
   }
@@ -157,6 +189,10 @@ export async function authorizeRoutes(app: FastifyInstance, { deps }: { deps: De
     if (url) return reply.redirect(url, 302);
     // out-of-band clients have nowhere to be sent: show the problem instead
     reply.code(400);
-    return renderPage(reply, 'error', { title: 'Something went wrong', message: pageMessage(problem.error), status: 400 });
+    return renderPage(reply, 'error', {
+      title: 'Something went wrong',
+      message: pageMessage(problem.error),
+      status: 400,
+    });
   }
 }

@@ -20,7 +20,10 @@ export const AUTHORIZED_APPLICATIONS = route({
   tag: 'Pages',
   operationId: 'authorizedApplications',
   summary: 'The signed-in user’s authorized applications',
-  responses: { 200: html('Each app with its scopes and a Revoke button.'), 302: redirect('Not signed in: to the sign-in form.') },
+  responses: {
+    200: html('Each app with its scopes and a Revoke button.'),
+    302: redirect('Not signed in: to the sign-in form.'),
+  },
 });
 
 export const REVOKE_AUTHORIZATION = route({
@@ -45,12 +48,17 @@ export async function authorizedApplicationsRoutes(app: FastifyInstance, { deps 
     return renderPage(reply, 'authorized-applications', { title: 'Authorized applications', user, grants });
   });
 
-  declareRoute(app, REVOKE_AUTHORIZATION, async (request, reply) => {
-    const params = oauthParams(request, revokeGrantShape);
-    const id = sessionId(request);
-    const user = id ? await currentUser(deps, id) : undefined;
-    if (!user) return reply.redirect(`/auth/sign_in?return_to=${encodeURIComponent(PATH)}`, 303);
-    if (params.client_id) await revokeGrant(deps, user, params.client_id, request.ip);
-    return reply.redirect(PATH, 303);
-  }, { preHandler: app.csrfProtection });
+  declareRoute(
+    app,
+    REVOKE_AUTHORIZATION,
+    async (request, reply) => {
+      const params = oauthParams(request, revokeGrantShape);
+      const id = sessionId(request);
+      const user = id ? await currentUser(deps, id) : undefined;
+      if (!user) return reply.redirect(`/auth/sign_in?return_to=${encodeURIComponent(PATH)}`, 303);
+      if (params.client_id) await revokeGrant(deps, user, params.client_id, request.ip);
+      return reply.redirect(PATH, 303);
+    },
+    { preHandler: app.csrfProtection },
+  );
 }

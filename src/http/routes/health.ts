@@ -17,6 +17,10 @@ export const HEALTH = route({
 export async function healthRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
   declareRoute(app, HEALTH, async (_request, reply) => {
     if (await databaseAnswers(deps)) return { status: 'ok' };
-    return reply.code(503).send({ status: 'unavailable', error: 'temporarily_unavailable', error_description: 'The database does not answer.' });
+    return reply.code(503).send({
+      status: 'unavailable',
+      error: 'temporarily_unavailable',
+      error_description: 'The database does not answer.',
+    });
   });
 }

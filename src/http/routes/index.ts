@@ -4,7 +4,11 @@ import type { RouteDeclaration } from '../route.js';
 import { USERINFO, USERINFO_POST, VERIFY_CREDENTIALS, accountRoutes } from './accounts.js';
 import { REGISTER_APP, VERIFY_APP, appsRoutes } from './apps.js';
 import { AUTHORIZE, DECIDE, authorizeRoutes } from './authorize.js';
-import { AUTHORIZED_APPLICATIONS, REVOKE_AUTHORIZATION, authorizedApplicationsRoutes } from './authorized-applications.js';
+import {
+  AUTHORIZED_APPLICATIONS,
+  REVOKE_AUTHORIZATION,
+  authorizedApplicationsRoutes,
+} from './authorized-applications.js';
 import { DEFAULT_AVATAR, DEFAULT_HEADER, defaultImageRoutes } from './default-images.js';
 import { HEALTH, healthRoutes } from './health.js';
 import { INSTANCE_V1, INSTANCE_V2, NODEINFO, NODEINFO_LINKS, instanceRoutes } from './instance.js';
@@ -50,5 +54,13 @@ export const ROUTES: readonly RouteDeclaration[] = [
 
 type RoutePlugin = (app: FastifyInstance, options: { deps: Deps }) => Promise<void>;
 /** The plugins whose routes answer programs (audience `api`) and people's browsers (`page`). */
-export const API_PLUGINS: readonly RoutePlugin[] = [healthRoutes, metadataRoutes, appsRoutes, tokenRoutes, accountRoutes, instanceRoutes, defaultImageRoutes];
+export const API_PLUGINS: readonly RoutePlugin[] = [
+  healthRoutes,
+  metadataRoutes,
+  appsRoutes,
+  tokenRoutes,
+  accountRoutes,
+  instanceRoutes,
+  defaultImageRoutes,
+];
 export const PAGE_PLUGINS: readonly RoutePlugin[] = [signInRoutes, authorizeRoutes, authorizedApplicationsRoutes];

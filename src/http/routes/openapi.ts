@@ -16,7 +16,10 @@ export const OPENAPI = route({
 });
 
 /** The OpenAPI 3 document of `routes` (import it into Postman or any OpenAPI tool); built once at start. */
-export async function openApiRoutes(app: FastifyInstance, { deps, routes }: { deps: Deps; routes: readonly RouteDeclaration[] }): Promise<void> {
+export async function openApiRoutes(
+  app: FastifyInstance,
+  { deps, routes }: { deps: Deps; routes: readonly RouteDeclaration[] },
+): Promise<void> {
   const document = JSON.stringify(openApiDocument(deps.config, deps.scopes, routes));
   declareRoute(app, OPENAPI, async (_request, reply) =>
     reply.header('Cache-Control', 'public, max-age=900').type('application/json; charset=utf-8').send(document),

@@ -53,7 +53,11 @@ export const SIGN_OUT = route({
 });
 
 export async function signInRoutes(app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
-  const showForm = async (reply: FastifyReply, returnTo: string | undefined, extra: { error?: string; username?: string } = {}) =>
+  const showForm = async (
+    reply: FastifyReply,
+    returnTo: string | undefined,
+    extra: { error?: string; username?: string } = {},
+  ) =>
     renderPage(reply, 'sign-in', {
       title: 'Log in',
       returnTo: returnTo ?? '',
@@ -67,40 +71,59 @@ export async function signInRoutes(app: FastifyInstance, { deps }: { deps: Deps 
     return showForm(reply, returnTo);
   });
 
-  declareRoute(app, SIGN_IN, async (request, reply) => {
-    const params = oauthParams(request, signInShape);
-    const returnTo = localPath(params.return_to);
-    try {
-      const { sessionId: id } = await signIn(deps, {
-        login: (params.username ?? '').trim(),
-        password: params.password ?? '',
-        address: request.ip,
-      });
-      // A new id at every sign-in: a session id planted before sign-in is worth nothing after.
-      const old = sessionId(request);
-      if (old) await signOut(deps, old);
-      reply.setCookie(sessionCookieName(request), id, { ...sessionCookieOptions(request), maxAge: SESSION_LIFETIME_SECONDS });
-      return reply.redirect(returnTo ?? '/oauth/authorized_applications', 303);
-    } catch (err) {
-      if (err instanceof SignInFailed) {
-        deps.metrics.signInFailures.inc({ reason: 'invalid' });
-        reply.code(401);
-        return showForm(reply, returnTo, { error: 'Invalid username or password.', username: params.username ?? '' });
+  declareRoute(
+    app,
+    SIGN_IN,
+    async (request, reply) => {
+      const params = oauthParams(request, signInShape);
+      const returnTo = localPath(params.return_to);
+      try {
+        const { sessionId: id } = await signIn(deps, {
+          login: (params.username ?? '').trim(),
+          password: params.password ?? '',
+          address: request.ip,
+        });
+        // A new id at every sign-in: a session id planted before sign-in is worth nothing after.
+        const old = sessionId(request);
+        if (old) await signOut(deps, old);
+        reply.setCookie(sessionCookieName(request), id, {
+          ...sessionCookieOptions(request),
+          maxAge: SESSION_LIFETIME_SECONDS,
+        });
+        return reply.redirect(returnTo ?? '/oauth/authorized_applications', 303);
+      } catch (err) {
+        if (err instanceof SignInFailed) {
+          deps.metrics.signInFailures.inc({ reason: 'invalid' });
+          reply.code(401);
+          return showForm(reply, returnTo, { error: 'Invalid username or password.', username: params.username ?? '' });
+        }
+        if (err instanceof SignInThrottled) {
+          deps.metrics.signInFailures.inc({ reason: 'throttled' });
+          reply.code(429).header('Retry-After', String(err.retryAfterSeconds));
+          return showForm(reply, returnTo, {
+            error: 'Too many failed attempts. Wait a few minutes and try again.',
+            username: params.username ?? '',
+          });
+        }
+        throw err;
       }
-      if (err instanceof SignInThrottled) {
-        deps.metrics.signInFailures.inc({ reason: 'throttled' });
-        reply.code(429).header('Retry-After', String(err.retryAfterSeconds));
-        return showForm(reply, returnTo, { error: 'Too many failed attempts. Wait a few minutes and try again.', username: params.username ?? '' });
-      }
-      throw err;
-    }
-  }, { preHandler: app.csrfProtection });
+    },
+    { preHandler: app.csrfProtection },
+  );
 
-  declareRoute(app, SIGN_OUT, async (request, reply) => {
-    const returnTo = localPath(oauthParams(request, signOutShape).return_to);
-    await endSession(deps, request, reply);
-    return reply.redirect(returnTo ? `/auth/sign_in?return_to=${encodeURIComponent(returnTo)}` : '/auth/sign_in', 303);
-  }, { preHandler: app.csrfProtection });
+  declareRoute(
+    app,
+    SIGN_OUT,
+    async (request, reply) => {
+      const returnTo = localPath(oauthParams(request, signOutShape).return_to);
+      await endSession(deps, request, reply);
+      return reply.redirect(
+        returnTo ? `/auth/sign_in?return_to=${encodeURIComponent(returnTo)}` : '/auth/sign_in',
+        303,
+      );
+    },
+    { preHandler: app.csrfProtection },
+  );
 }
 
 /** The app on whose behalf the person signs in, when they come from /oauth/authorize: the page names it. */

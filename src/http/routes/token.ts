@@ -9,9 +9,18 @@ import { Empty, Introspection, json, oauthError, Token } from '../answers.js';
 import { clientCredentials } from '../client-auth.js';
 import { shapeOf } from '../parameters.js';
 import { oauthParams } from '../params.js';
-import { declareRoute, route, type RouteDeclaration } from '../route.js';
+import { declareRoute, route } from '../route.js';
 
-export const tokenShape = shapeOf('client_id', 'client_secret', 'grant_type', 'code', 'redirect_uri', 'code_verifier', 'scope', 'refresh_token');
+export const tokenShape = shapeOf(
+  'client_id',
+  'client_secret',
+  'grant_type',
+  'code',
+  'redirect_uri',
+  'code_verifier',
+  'scope',
+  'refresh_token',
+);
 export const revokeShape = shapeOf('client_id', 'client_secret', 'token', 'token_type_hint');
 export const introspectShape = revokeShape;
 
@@ -62,7 +71,10 @@ export const INTROSPECT = route({
   security: 'client',
   params: introspectShape,
   required: ['token'],
-  responses: { 200: json(Introspection, '`{"active": false}` for anything not live or not visible.'), 401: oauthError('invalid_client') },
+  responses: {
+    200: json(Introspection, '`{"active": false}` for anything not live or not visible.'),
+    401: oauthError('invalid_client'),
+  },
   rateLimit: 'token',
 });
 

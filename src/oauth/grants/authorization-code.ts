@@ -58,7 +58,14 @@ export const authorizationCode: Grant = {
       });
       if (row) {
         const detail = { grant: GRANT, scopes: row.scopes };
-        logEvent(deps, { event: 'token.issued', clientId: client.clientId, userId: row.userId, username: row.username, address, detail });
+        logEvent(deps, {
+          event: 'token.issued',
+          clientId: client.clientId,
+          userId: row.userId,
+          username: row.username,
+          address,
+          detail,
+        });
         countPath(deps, GRANT, 'fast', 'none');
         return token.response(row.scopes);
       }
@@ -80,14 +87,20 @@ function refuse(deps: Deps, reason: CodeMiss, error: Error): never {
 }
 
 /** The one place that says why a code of this app did not redeem in one statement, or 'first_token' when it may redeem now. */
-export function whyNotRedeemed(code: CodeRow | undefined, app: Pick<ApplicationRow, 'id'>, params: TokenRequest['params'], now: Date): CodeMiss {
+export function whyNotRedeemed(
+  code: CodeRow | undefined,
+  app: Pick<ApplicationRow, 'id'>,
+  params: TokenRequest['params'],
+  now: Date,
+): CodeMiss {
   if (!code) return 'unknown_code';
   if (code.usedAt) return 'replayed_code';
   if (code.expiresAt <= now) return 'expired_code';
   if (code.applicationId !== app.id) return 'other_client';
   if (code.redirectUri !== params.redirect_uri) return 'redirect_uri';
   const verifier = params.code_verifier;
-  if (code.codeChallenge ? !verifier || !verifierMatches(verifier, code.codeChallenge) : verifier !== undefined) return 'pkce';
+  if (code.codeChallenge ? !verifier || !verifierMatches(verifier, code.codeChallenge) : verifier !== undefined)
+    return 'pkce';
   return 'first_token';
 }
 
@@ -114,13 +127,31 @@ async function redeem(
       await replayed(tx, code!); // lost a race
       return { reason: 'replayed_code' };
     }
-    const audit = { event: 'token.issued', clientId: app.clientId, userId: code!.userId, address, detail: { grant: GRANT, scopes: code!.scopes } } as const;
-    const { response } = await storeToken(deps, tx, token, { app, userId: code!.userId, scopes: code!.scopes, familyId: code!.id, audit });
+    const audit = {
+      event: 'token.issued',
+      clientId: app.clientId,
+      userId: code!.userId,
+      address,
+      detail: { grant: GRANT, scopes: code!.scopes },
+    } as const;
+    const { response } = await storeToken(deps, tx, token, {
+      app,
+      userId: code!.userId,
+      scopes: code!.scopes,
+      familyId: code!.id,
+      audit,
+    });
     return { reason, response };
   });
 
   async function replayed(tx: Queryable, code: CodeRow): Promise<void> {
     const revoked = await revokeFamily(tx, code.id, deps.clock());
-    await recordEvent(deps, tx, { event: 'code.replayed', clientId: app.clientId, userId: code.userId, address, detail: { revoked_tokens: revoked } });
+    await recordEvent(deps, tx, {
+      event: 'code.replayed',
+      clientId: app.clientId,
+      userId: code.userId,
+      address,
+      detail: { revoked_tokens: revoked },
+    });
   }
 }

@@ -29,7 +29,12 @@ export const clientCredentials: Grant = {
     const scopes = parseScopes(request.params.scope || DEFAULT_SCOPE);
     const token = mint(deps, false);
     if (scopes && scopes.length > 0 && scopes.every((s) => deps.scopes.isKnown(s))) {
-      const audit = { event: 'token.issued', clientId: client.clientId, address, detail: { grant: GRANT, scopes } } as const;
+      const audit = {
+        event: 'token.issued',
+        clientId: client.clientId,
+        address,
+        detail: { grant: GRANT, scopes },
+      } as const;
       const id = await issueClientTokenToUsedApp(deps.db, {
         clientId: client.clientId,
         // digests compared, not secrets: the time taken says nothing about the stored secret
@@ -55,17 +60,30 @@ export const clientCredentials: Grant = {
   },
 };
 
-const REFUSALS: Partial<Record<ClientCredentialsMiss, () => OAuthError>> = { bad_client: invalidClient, bad_scope: invalidScope };
+const REFUSALS: Partial<Record<ClientCredentialsMiss, () => OAuthError>> = {
+  bad_client: invalidClient,
+  bad_scope: invalidScope,
+};
 
 /** The one place that says why the fast statement issued nothing: a bad client first, then bad scopes. */
-export function whyMissed(deps: Pick<Deps, 'scopes'>, app: ApplicationRow | undefined, scopes: string[] | undefined): ClientCredentialsMiss {
+export function whyMissed(
+  deps: Pick<Deps, 'scopes'>,
+  app: ApplicationRow | undefined,
+  scopes: string[] | undefined,
+): ClientCredentialsMiss {
   if (!app) return 'bad_client';
   if (!grantable(app.scopes, scopes, deps.scopes)) return 'bad_scope';
   return scopes.every((s) => app.scopes.includes(s)) ? 'first_token' : 'scope_through_parent';
 }
 
 /** The token stored with its audit row, the app marked used (so its next token takes the fast path). */
-async function issueByFallback(deps: Deps, app: ApplicationRow, scopes: string[], token: Minted, address: TokenRequest['address']): Promise<TokenResponse> {
+async function issueByFallback(
+  deps: Deps,
+  app: ApplicationRow,
+  scopes: string[],
+  token: Minted,
+  address: TokenRequest['address'],
+): Promise<TokenResponse> {
   const audit = { event: 'token.issued', clientId: app.clientId, address, detail: { grant: GRANT, scopes } } as const;
   const { response } = await storeToken(deps, deps.db, token, { app, userId: null, scopes, familyId: null, audit });
   return response;

@@ -20,7 +20,6 @@ export function grantFor(config: Config, grantType: string): Grant | undefined {
   return grant?.offered(config) ? grant : undefined;
 }
 
-
 /** The grant_types this server offers now, for the metadata document. */
 export function offeredGrantTypes(config: Config): string[] {
   return Object.keys(GRANTS).filter((type) => GRANTS[type]!.offered(config));

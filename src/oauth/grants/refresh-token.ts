@@ -40,43 +40,65 @@ async function rotate(deps: Deps, app: ApplicationRow, { params, address }: Toke
   const refreshHash = hashSecret(presented);
   const wanted = params.scope ? parseScopes(params.scope) : undefined;
   const token = mint(deps, true);
-  const outcome = await deps.db.transaction(async (tx): Promise<TokenResponse | 'invalid' | 'scope'> => {
-    const now = deps.clock();
-    const old = await findTokenByRefreshHash(tx, refreshHash);
-    if (!old || old.applicationId !== app.id || old.revokedAt || !old.refreshExpiresAt || old.refreshExpiresAt <= now) return 'invalid';
-    const scopes = params.scope ? wanted : old.scopes;
-    if (!grantable(old.scopes, scopes, deps.scopes)) return 'scope';
-
-    if (!old.refreshedAt) {
-      const next = await storeToken(deps, tx, token, { app, userId: old.userId, scopes, familyId: old.familyId ?? old.id });
-      if (await spendRefreshToken(tx, old.id, now, sealWithSecret(presented, JSON.stringify(next.response)))) {
-        await recordEvent(deps, tx, { event: 'token.refreshed', clientId: app.clientId, userId: old.userId, address, detail: { scopes } });
-        return next.response;
-      }
-      // Another request spent it between our read and our update; fall through with its result.
-      // Our own new token must not survive: this transaction rolls back below by throwing.
-      throw new RetryAfterRace();
-    }
-    return reuse(tx, old.id, old.familyId ?? old.id, now);
-  }).catch(async (err) => {
-    if (!(err instanceof RetryAfterRace)) throw err;
-    return deps.db.transaction(async (tx) => {
+  const outcome = await deps.db
+    .transaction(async (tx): Promise<TokenResponse | 'invalid' | 'scope'> => {
+      const now = deps.clock();
       const old = await findTokenByRefreshHash(tx, refreshHash);
-      return old ? reuse(tx, old.id, old.familyId ?? old.id, deps.clock()) : ('invalid' as const);
+      if (!old || old.applicationId !== app.id || old.revokedAt || !old.refreshExpiresAt || old.refreshExpiresAt <= now)
+        return 'invalid';
+      const scopes = params.scope ? wanted : old.scopes;
+      if (!grantable(old.scopes, scopes, deps.scopes)) return 'scope';
+
+      if (!old.refreshedAt) {
+        const next = await storeToken(deps, tx, token, {
+          app,
+          userId: old.userId,
+          scopes,
+          familyId: old.familyId ?? old.id,
+        });
+        if (await spendRefreshToken(tx, old.id, now, sealWithSecret(presented, JSON.stringify(next.response)))) {
+          await recordEvent(deps, tx, {
+            event: 'token.refreshed',
+            clientId: app.clientId,
+            userId: old.userId,
+            address,
+            detail: { scopes },
+          });
+          return next.response;
+        }
+        // Another request spent it between our read and our update; fall through with its result.
+        // Our own new token must not survive: this transaction rolls back below by throwing.
+        throw new RetryAfterRace();
+      }
+      return reuse(tx, old.id, old.familyId ?? old.id, now);
+    })
+    .catch(async (err) => {
+      if (!(err instanceof RetryAfterRace)) throw err;
+      return deps.db.transaction(async (tx) => {
+        const old = await findTokenByRefreshHash(tx, refreshHash);
+        return old ? reuse(tx, old.id, old.familyId ?? old.id, deps.clock()) : ('invalid' as const);
+      });
     });
-  });
   if (outcome === 'invalid') throw invalidGrant();
   if (outcome === 'scope') throw invalidScope();
   return outcome;
 
   async function reuse(tx: Queryable, id: number, familyId: number, now: Date): Promise<TokenResponse | 'invalid'> {
     const old = await findTokenByRefreshHash(tx, refreshHash);
-    const withinGrace = old?.refreshedAt && now.getTime() - old.refreshedAt.getTime() <= deps.config.refreshReuseGrace * 1000;
-    const pair = withinGrace && !old.revokedAt && old.refreshedPair ? openWithSecret(presented, old.refreshedPair) : undefined;
+    const withinGrace =
+      old?.refreshedAt && now.getTime() - old.refreshedAt.getTime() <= deps.config.refreshReuseGrace * 1000;
+    const pair =
+      withinGrace && !old.revokedAt && old.refreshedPair ? openWithSecret(presented, old.refreshedPair) : undefined;
     if (pair) return JSON.parse(pair) as TokenResponse;
     const revoked = await revokeFamily(tx, familyId, now);
     await revokeToken(tx, id, now);
-    await recordEvent(deps, tx, { event: 'refresh_token.replayed', clientId: app.clientId, userId: old?.userId, address, detail: { revoked_tokens: revoked } });
+    await recordEvent(deps, tx, {
+      event: 'refresh_token.replayed',
+      clientId: app.clientId,
+      userId: old?.userId,
+      address,
+      detail: { revoked_tokens: revoked },
+    });
     return 'invalid';
   }
 }
