@@ -10,15 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { Deps } from '../src/deps.js';
-import { ScopeCatalog } from '../src/oauth/scopes.js';
-import { ownerCache } from '../src/oauth/token-owners.js';
-import { Metrics } from '../src/metrics.js';
-import { makeUser, TestClock } from './support/app.js';
+import { makeUser, testDeps } from './support/app.js';
 import { testDatabase, type TestDatabase } from './support/database.js';
 import { freePort } from './support/process.js';
 
@@ -71,15 +67,7 @@ before(async () => {
   database = await testDatabase();
   const port = await freePort();
   const config = loadConfig({ ISSUER: `http://127.0.0.1:${port}`, RATE_LIMIT: 'off', LOG_LEVEL: 'silent' });
-  deps = {
-    db: database.db,
-    config,
-    clock: new TestClock().now,
-    scopes: new ScopeCatalog(config.extraScopes),
-    owners: ownerCache(),
-    log: pino({ level: 'silent' }),
-    metrics: new Metrics({ processMetrics: false }),
-  };
+  deps = testDeps(database.db, config);
   server = await buildApp(deps);
   await server.listen({ port, host: '127.0.0.1' });
   issuer = config.issuer;

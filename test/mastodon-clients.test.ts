@@ -12,15 +12,11 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { createRestAPIClient } from 'masto';
-import pino from 'pino';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { Deps } from '../src/deps.js';
-import { Metrics } from '../src/metrics.js';
-import { ScopeCatalog } from '../src/oauth/scopes.js';
-import { ownerCache } from '../src/oauth/token-owners.js';
-import { authorize, exchangeCode, makeUser, registerApp, signIn, TestClock } from './support/app.js';
+import { authorize, exchangeCode, makeUser, registerApp, signIn, testDeps } from './support/app.js';
 import { testDatabase, type TestDatabase } from './support/database.js';
 import { freePort } from './support/process.js';
 
@@ -113,15 +109,7 @@ before(async () => {
     LOG_LEVEL: 'silent',
     INSTANCE_TITLE: 'Doorman under test',
   });
-  deps = {
-    db: database.db,
-    config,
-    clock: new TestClock().now,
-    scopes: new ScopeCatalog(config.extraScopes),
-    owners: ownerCache(),
-    log: pino({ level: 'silent' }),
-    metrics: new Metrics({ db: database.db, processMetrics: false }),
-  };
+  deps = testDeps(database.db, config);
   server = await buildApp(deps);
   await server.listen({ port, host: '127.0.0.1' });
   issuer = config.issuer;

@@ -7,15 +7,11 @@ import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import * as oauth from 'oauth4webapi';
-import pino from 'pino';
 import { registerApplication } from '../src/oauth/applications.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { Deps } from '../src/deps.js';
-import { ScopeCatalog } from '../src/oauth/scopes.js';
-import { ownerCache } from '../src/oauth/token-owners.js';
-import { Metrics } from '../src/metrics.js';
-import { makeUser, TestClock } from './support/app.js';
+import { makeUser, testDeps } from './support/app.js';
 import { testDatabase, type TestDatabase } from './support/database.js';
 
 const REDIRECT_URI = 'http://127.0.0.1:1/cb'; // never called: the test reads the redirect itself
@@ -45,15 +41,7 @@ before(async () => {
     RATE_LIMIT: 'off',
     LOG_LEVEL: 'silent',
   });
-  deps = {
-    db: database.db,
-    config,
-    clock: new TestClock().now,
-    scopes: new ScopeCatalog(config.extraScopes),
-    owners: ownerCache(),
-    log: pino({ level: 'silent' }),
-    metrics: new Metrics({ processMetrics: false }),
-  };
+  deps = testDeps(database.db, config);
   server = await buildApp(deps);
   await server.listen({ host: '127.0.0.1', port });
   issuer = new URL(config.issuer);

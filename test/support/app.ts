@@ -3,7 +3,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
 import { hashPassword } from '../../src/accounts/passwords.js';
 import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { type Config, loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
 import { ScopeCatalog } from '../../src/oauth/scopes.js';
 import { ownerCache } from '../../src/oauth/token-owners.js';
@@ -28,20 +28,25 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
-/** Settings as environment variables, e.g. { ACCESS_TOKEN_TTL: '3600' }. Rate limits are off unless asked for. */
-export async function testApp(env: Record<string, string> = {}): Promise<TestContext> {
-  const database = await testDatabase();
-  const clock = new TestClock();
-  const config = loadConfig({ RATE_LIMIT: 'off', ISSUER: 'http://doorman.test', LOG_LEVEL: 'silent', ...env });
-  const deps: Deps = {
-    db: database.db,
+/** What the services are handed in tests: a silent log, no process metrics, a clock tests can move. */
+export function testDeps(db: Deps['db'], config: Config, clock: TestClock = new TestClock()): Deps {
+  return {
+    db,
     config,
     clock: clock.now,
     scopes: new ScopeCatalog(config.extraScopes),
     owners: ownerCache(),
     log: pino({ level: 'silent' }),
-    metrics: new Metrics({ db: database.db, processMetrics: false }),
+    metrics: new Metrics({ db, processMetrics: false }),
   };
+}
+
+/** Settings as environment variables, e.g. { ACCESS_TOKEN_TTL: '3600' }. Rate limits are off unless asked for. */
+export async function testApp(env: Record<string, string> = {}): Promise<TestContext> {
+  const database = await testDatabase();
+  const clock = new TestClock();
+  const config = loadConfig({ RATE_LIMIT: 'off', ISSUER: 'http://doorman.test', LOG_LEVEL: 'silent', ...env });
+  const deps = testDeps(database.db, config, clock);
   const app = await buildApp(deps);
   await app.ready();
   return {
