@@ -1,7 +1,9 @@
 // Statements that touch access_tokens together with other tables (the app it marks used, the code
 // it redeems, the audit row that records it, the client that asks). Each is one statement, so it is
 // all or nothing without a transaction and costs one round trip. Event names and audit details come
-// in as parameters: what they mean is the services' business.
+// in as parameters: what they mean is the services' business. Over 200 lines because each hot
+// statement carries its reasons (plan cost, races) beside it; splitting them would part the
+// statements from the shared token and audit fragments they are built from.
 import type { Queryable } from '../db/database.js';
 import { auditParams, auditValues, INSERT_AUDIT_EVENT, type AuditEvent } from './audit.js';
 import { INSERT_TOKEN, LIVE_TOKEN, newTokenParams, type LiveToken, type NewToken } from './tokens.js';
