@@ -2,6 +2,7 @@
 // SIGTERM lets every worker finish what is in flight, then the whole server exits 0.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { get } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
@@ -54,6 +55,18 @@ function answeringPids(p: DoormanProcess, from: number): Set<number> {
   return pids;
 }
 
+/**
+ * GET on a new connection each time: the primary hands out connections, not requests, so a
+ * kept-alive connection that went to one worker would bring every later request to it too.
+ */
+const statusOnNewConnection = (url: string) =>
+  new Promise<number | undefined>((resolve, reject) =>
+    get(url, { agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    }).on('error', reject),
+  );
+
 async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
   for (const end = Date.now() + timeoutMs; !check(); await sleep(100))
     if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
@@ -65,7 +78,7 @@ test('two workers serve the one port', async () => {
   // a worker that is still starting takes no connections yet: send until both have answered
   for (let i = 0; i < 10 && answeringPids(doorman, from).size < 2; i++) {
     const statuses = await Promise.all(
-      Array.from({ length: 40 }, () => fetch(`${doorman.url}/health`).then((r) => r.status)),
+      Array.from({ length: 40 }, () => statusOnNewConnection(`${doorman.url}/health`)),
     );
     assert.deepEqual(
       statuses,
@@ -94,7 +107,7 @@ test('a killed worker is replaced and the replacement serves', async () => {
   await until('the replacement answers', () => answeringPids(doorman, from).has(replacement), 20_000).catch(() => {});
   for (let i = 0; i < 10 && !answeringPids(doorman, from).has(replacement); i++) {
     await Promise.all(
-      Array.from({ length: 20 }, () => fetch(`${doorman.url}/health`).then((r) => assert.equal(r.status, 200))),
+      Array.from({ length: 20 }, async () => assert.equal(await statusOnNewConnection(`${doorman.url}/health`), 200)),
     );
   }
   assert.ok(
