@@ -71,31 +71,26 @@ class PostgresAdapter implements Adapter {
     );
   }
 
-  async find(id: string): Promise<AdapterPayload | undefined> {
+  /** The live payload of this type whose `column` holds `value` (id, user_code or uid). */
+  private async findBy(column: 'id' | 'user_code' | 'uid', value: string): Promise<AdapterPayload | undefined> {
     const { rows } = await run(
-      'oidc_find',
-      `SELECT payload, consumed_at FROM oidc_payloads WHERE id = $1 AND type = $2 AND ${LIVE}`,
-      [id, this.type],
+      `oidc_find_${column}`,
+      `SELECT payload, consumed_at FROM oidc_payloads WHERE ${column} = $1 AND type = $2 AND ${LIVE}`,
+      [value, this.type],
     );
     return found(rows);
   }
 
-  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    const { rows } = await run(
-      'oidc_find_user_code',
-      `SELECT payload, consumed_at FROM oidc_payloads WHERE user_code = $1 AND type = $2 AND ${LIVE}`,
-      [userCode, this.type],
-    );
-    return found(rows);
+  find(id: string): Promise<AdapterPayload | undefined> {
+    return this.findBy('id', id);
   }
 
-  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    const { rows } = await run(
-      'oidc_find_uid',
-      `SELECT payload, consumed_at FROM oidc_payloads WHERE uid = $1 AND type = $2 AND ${LIVE}`,
-      [uid, this.type],
-    );
-    return found(rows);
+  findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    return this.findBy('user_code', userCode);
+  }
+
+  findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    return this.findBy('uid', uid);
   }
 
   async consume(id: string): Promise<void> {
