@@ -1,7 +1,12 @@
 // Unit tests of the scope catalogue and the redirect URI rules (SPEC §3, §4).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { matchesRegistered, redirectUriProblem, isOob } from '../src/oauth/redirect-uris.js';
+import {
+  isOob,
+  matchesRegistered,
+  redirectUriProblem,
+  selfRegisteredRedirectUriProblem,
+} from '../src/oauth/redirect-uris.js';
 import { covers, coversAll, MASTODON_SCOPES, parseScopes, ScopeCatalog } from '../src/oauth/scopes.js';
 
 describe('scopes', () => {
@@ -229,5 +234,30 @@ describe('redirect URIs', () => {
     assert.ok(!matchesRegistered('http://127.0.0.2:5555/cb', ['http://127.0.0.1:1234/cb']));
     assert.ok(!matchesRegistered('http://user@127.0.0.1:5555/cb', ['http://127.0.0.1:1234/cb']));
     assert.ok(!matchesRegistered('http://[::1]:5555/cb', ['http://127.0.0.1:1234/cb']));
+  });
+
+  test('a client registering itself: https, http only on loopback, private-use schemes; never out-of-band', () => {
+    for (const uri of [
+      'https://app.example/cb',
+      'http://127.0.0.1:1234/cb',
+      'http://[::1]/cb',
+      'http://localhost:8080/callback',
+      'com.example.app:/oauth/cb',
+      'cursor://anysphere.cursor/oauth',
+    ]) {
+      assert.equal(selfRegisteredRedirectUriProblem(uri), undefined, uri);
+    }
+    for (const uri of [
+      'http://app.example/cb',
+      'http://10.0.0.1/cb',
+      'urn:ietf:wg:oauth:2.0:oob',
+      'https://app.example/cb#x',
+      'https://user@app.example/cb',
+      'https://*.example/cb',
+      'javascript:alert(1)',
+      'not a uri',
+    ]) {
+      assert.notEqual(selfRegisteredRedirectUriProblem(uri), undefined, uri);
+    }
   });
 });

@@ -56,6 +56,22 @@ export function redirectUriProblem(uri: string): string | undefined {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '[::1]']);
+/** Loopback hosts a native app may listen on with plain http (RFC 8252 §7.3, §8.3). */
+const HTTP_HOSTS = new Set([...LOOPBACK, 'localhost']);
+
+/**
+ * Why a URI cannot be registered by a client on its own (RFC 7591 registration, metadata documents),
+ * or undefined when it can. Stricter than an operator's or Mastodon's registration (RFC 8252, RFC 9700
+ * §2.1): `https`; `http` only on loopback; or an app's private-use scheme. Never out-of-band.
+ */
+export function selfRegisteredRedirectUriProblem(uri: string): string | undefined {
+  if (isOob(uri)) return 'must not be out-of-band';
+  const problem = redirectUriProblem(uri);
+  if (problem) return problem;
+  const url = new URL(uri);
+  if (url.protocol === 'http:' && !HTTP_HOSTS.has(url.hostname)) return 'must use https unless it is on loopback';
+  return undefined;
+}
 
 /**
  * The requested URI must equal a registered one exactly. The one exception (RFC 8252 §7.3):
