@@ -419,7 +419,14 @@ async function main(): Promise<void> {
     const codes: string[] = [];
     let nextCode = 0;
     let ranOut = 0;
-    const request = { app, redirectUri: REDIRECT_URI, scopes: ['read'], state: undefined, codeChallenge: undefined };
+    const request = {
+      app,
+      redirectUri: REDIRECT_URI,
+      scopes: ['read'],
+      state: undefined,
+      codeChallenge: undefined,
+      resource: undefined,
+    };
     const mintCodes = async (rate: number): Promise<void> => {
       const needed = Math.ceil(rate * (WARMUP + DURATION) * 1.5) + 1000;
       for (let i = 0; i < needed; i += 10) {

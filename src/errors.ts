@@ -31,6 +31,8 @@ export const descriptions = {
   unsupported_grant_type: 'The authorization grant type is not supported by the authorization server.',
   unsupported_response_type: 'The authorization server does not support this response type.',
   unauthorized_client: 'You are not authorized to revoke this token',
+  grant_not_allowed: 'This client is not allowed to use this grant type.',
+  pkce_required: 'A public client must use PKCE: send code_challenge with code_challenge_method=S256.',
   access_denied: 'The resource owner or authorization server denied the request.',
   invalid_redirect_uri: 'The redirect uri included is not valid.',
   missing: (name: string) => `Missing required parameter: ${name}.`,

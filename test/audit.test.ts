@@ -112,7 +112,14 @@ test('every event of a flow leaves a row, with client, user and address, and no 
   });
   assert.equal(revoked.statusCode, 200);
 
-  const rows = await all();
+  const everything = await all();
+  // the app's registration comes first: no user yet
+  const registration = everything.at(-1)!;
+  assert.deepEqual(
+    [registration.event, registration.clientId, registration.address, registration.userId],
+    ['app.registered', client.client_id, '127.0.0.1', null],
+  );
+  const rows = everything.slice(0, -1);
   assert.deepEqual(names(rows).reverse(), [
     'sign_in.failed',
     'sign_in.succeeded',
@@ -169,10 +176,10 @@ test('listAuditEvents filters by user (name or id), client and time, newest firs
   assert.deepEqual(names(byBob), ['token.issued', 'consent.granted', 'sign_in.succeeded']);
 
   const byClient = await listAuditEvents(ctx.deps.db, { clientId: other.client_id, limit: 100 });
-  assert.deepEqual(names(byClient), ['token.issued', 'consent.granted']);
+  assert.deepEqual(names(byClient), ['token.issued', 'consent.granted', 'app.registered']);
 
   const since = await listAuditEvents(ctx.deps.db, { since: later, limit: 100 });
-  assert.deepEqual(names(since), ['token.issued', 'consent.granted', 'sign_in.succeeded']);
+  assert.deepEqual(names(since), ['token.issued', 'consent.granted', 'sign_in.succeeded', 'app.registered']);
   const sinceStart = await listAuditEvents(ctx.deps.db, { since: startedAt, limit: 100 });
   assert.equal(sinceStart.length, (await all()).length);
 
@@ -201,12 +208,14 @@ test('each event is also one structured log line, without secrets', async () => 
     });
     assert.equal(res.statusCode, 200);
     const audit = lines.filter((l) => l.audit);
-    assert.equal(audit.length, 1);
-    assert.equal(audit[0]!.msg, 'token.issued');
+    assert.deepEqual(
+      audit.map((l) => l.msg),
+      ['app.registered', 'token.issued'],
+    );
     assert.deepEqual(
       {
-        event: (audit[0]!.audit as { event: string }).event,
-        clientId: (audit[0]!.audit as { clientId: string }).clientId,
+        event: (audit[1]!.audit as { event: string }).event,
+        clientId: (audit[1]!.audit as { clientId: string }).clientId,
       },
       { event: 'token.issued', clientId: client.client_id },
     );

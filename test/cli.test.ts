@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
 import { verifyPassword } from '../src/accounts/passwords.js';
+import { pino } from 'pino';
 import type { CommandDeps } from '../src/cli/command.js';
 import { exitCode, oneLine, parseCommandLine, printable } from '../src/cli/commands.js';
 import { readFirstLine } from '../src/cli/stdin.js';
@@ -43,7 +44,13 @@ after(async () => {
 /** What a command is handed, as cli/main.ts builds it from these settings. */
 function commandDeps(env: Record<string, string> = {}): CommandDeps {
   const config = loadConfig({ LOG_LEVEL: 'silent', ...env });
-  return { db: database.db, config, clock: () => new Date(), scopes: new ScopeCatalog(config.extraScopes) };
+  return {
+    db: database.db,
+    config,
+    clock: () => new Date(),
+    scopes: new ScopeCatalog(config.extraScopes),
+    log: pino({ level: 'silent' }),
+  };
 }
 
 /** Standard input that holds `text` and is not a terminal (piped, as in `echo pw | …`). */
@@ -284,6 +291,20 @@ test('apps:create refuses a bad redirect URI, an unknown scope, a missing name a
   assert.deepEqual(await ok(['apps:list']), [], 'nothing was written');
 });
 
+test('apps:create --resource-server --resource ties resource URIs to it; apps:list shows them', async () => {
+  const uri = 'https://api.example/mcp';
+  const create = ['apps:create', '--name', 'MCP', '--redirect-uri', 'urn:ietf:wg:oauth:2.0:oob'];
+  assert.match(await refused([...create, '--resource', uri]), /resource server/);
+  assert.match(await refused([...create, '--resource-server', '--resource', 'https://api.example/#x']), /resource/);
+  const created = await ok<AppOut>([...create, '--resource-server', `--resource=${uri}`, '--resource', `${uri}/v2`]);
+  const listed = (await ok<(AppOut & { resources?: string[] })[]>(['apps:list'])).find(
+    (a) => a.client_id === created.client_id,
+  );
+  assert.deepEqual(listed?.resources, [uri, `${uri}/v2`]);
+  assert.match(await refused([...create, '--resource-server', '--resource', uri]), /already registered/);
+  assert.match(await ok<string>(['apps:delete', '--client-id', created.client_id]).then(JSON.stringify), /deleted/);
+});
+
 test('operator scopes from SCOPES are accepted by apps:create', async () => {
   const created = await ok<AppOut>(
     ['apps:create', '--name', 'API', '--redirect-uri', 'https://api.example/cb', '--scopes', 'read api:write'],
@@ -329,7 +350,10 @@ test('audit:list is newest first and filters by user, client and time', async ()
       username: 'someone',
     });
   });
-  const all = await ok<{ event: string; at: string; client_id: string | null; username: string | null }[]>([
+  // the apps created above recorded their registration just now; these are the rows planted in January
+  const planted = async <T extends { event: string }>(args: string[]) =>
+    (await ok<T[]>(args)).filter((e) => e.event !== 'app.registered');
+  const all = await planted<{ event: string; at: string; client_id: string | null; username: string | null }>([
     'audit:list',
   ]);
   assert.deepEqual(
@@ -337,15 +361,17 @@ test('audit:list is newest first and filters by user, client and time', async ()
     ['2026-01-03T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-01T00:00:00.000Z'],
   );
   assert.deepEqual(
-    (await ok<{ at: string }[]>(['audit:list', '--user', 'alice'])).map((e) => e.at),
+    (await planted<{ event: string; at: string }>(['audit:list', '--user', 'alice'])).map((e) => e.at),
     ['2026-01-02T00:00:00.000Z', '2026-01-01T00:00:00.000Z'],
   );
   assert.deepEqual(
-    (await ok<{ client_id: string }[]>(['audit:list', '--client-id=client-b'])).map((e) => e.client_id),
+    (await planted<{ event: string; client_id: string }>(['audit:list', '--client-id=client-b'])).map(
+      (e) => e.client_id,
+    ),
     ['client-b'],
   );
   assert.deepEqual(
-    (await ok<{ at: string }[]>(['audit:list', '--since', '2026-01-02T00:00:00Z'])).map((e) => e.at),
+    (await planted<{ event: string; at: string }>(['audit:list', '--since', '2026-01-02T00:00:00Z'])).map((e) => e.at),
     ['2026-01-03T00:00:00.000Z', '2026-01-02T00:00:00.000Z'],
   );
 });

@@ -44,9 +44,11 @@ describe('with refresh tokens on and operator scopes', () => {
     ]);
     assert.deepEqual(m.code_challenge_methods_supported, ['S256']);
     const methods = ['client_secret_basic', 'client_secret_post'];
-    assert.deepEqual([...m.token_endpoint_auth_methods_supported].sort(), methods);
-    assert.deepEqual([...m.revocation_endpoint_auth_methods_supported].sort(), methods);
+    // public clients (none) get and revoke tokens, but never introspect
+    assert.deepEqual([...m.token_endpoint_auth_methods_supported].sort(), [...methods, 'none']);
+    assert.deepEqual([...m.revocation_endpoint_auth_methods_supported].sort(), [...methods, 'none']);
     assert.deepEqual([...m.introspection_endpoint_auth_methods_supported].sort(), methods);
+    assert.equal(m.registration_endpoint, `${ISSUER}/oauth/register`);
     assert.equal(m.authorization_response_iss_parameter_supported, true);
     for (const scope of [
       'read',

@@ -59,7 +59,10 @@ test('request bodies come from the zod shapes the routes parse, in all three con
     assert.ok(post.requestBody, `POST ${path} has a request body`);
     assert.deepEqual(
       Object.keys(post.requestBody.content).sort(),
-      ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'],
+      // RFC 7591 registration is JSON only
+      path === '/oauth/register'
+        ? ['application/json']
+        : ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'],
       path,
     );
   }

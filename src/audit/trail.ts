@@ -5,6 +5,7 @@ import type { Deps } from '../deps.js';
 import { insertAuditEvent, type AuditEvent } from '../store/audit.js';
 
 export type AuditEventName =
+  | 'app.registered'
   | 'sign_in.succeeded'
   | 'sign_in.failed'
   | 'sign_in.throttled'

@@ -1,16 +1,22 @@
 import { applicationEntity, registeredApplicationEntity } from '../oauth/application-entity.js';
-import { deleteApplication, listApplications, registerApplication } from '../oauth/applications.js';
+import {
+  deleteApplication,
+  listApplications,
+  registerApplication,
+  resourcesByApplication,
+} from '../oauth/applications.js';
 import { CommandError, text, type Command } from './command.js';
 
 export const appsCreate: Command = {
   usage:
-    'apps:create --name NAME --redirect-uri URI [--redirect-uri URI…] [--scopes "read write"] [--website URL] [--resource-server]',
+    'apps:create --name NAME --redirect-uri URI [--redirect-uri URI…] [--scopes "read write"] [--website URL] [--resource-server [--resource URI…]]',
   options: {
     name: { type: 'string' },
     'redirect-uri': { type: 'string', multiple: true },
     scopes: { type: 'string' },
     website: { type: 'string' },
     'resource-server': { type: 'boolean' },
+    resource: { type: 'string', multiple: true },
   },
   required: ['name', 'redirect-uri'],
   async run(deps, options) {
@@ -20,6 +26,8 @@ export const appsCreate: Command = {
       scopes: options.scopes as string | undefined,
       website: options.website as string | undefined,
       resourceServer: options['resource-server'] === true,
+      resources: (options.resource as string[] | undefined) ?? [],
+      registeredBy: 'operator',
     });
     // The same entity POST /api/v1/apps answers; the secret is shown here once and never stored.
     return registeredApplicationEntity(app, clientSecret);
@@ -29,13 +37,18 @@ export const appsCreate: Command = {
 export const appsList: Command = {
   usage: 'apps:list',
   options: {},
-  run: async (deps) =>
-    (await listApplications(deps)).map((app) => ({
+  async run(deps) {
+    const [apps, resources] = await Promise.all([listApplications(deps), resourcesByApplication(deps)]);
+    return apps.map((app) => ({
       ...applicationEntity(app),
       client_id: app.clientId,
+      public_client: app.clientSecretHash === null,
+      registered_by: app.registeredBy,
       resource_server: app.resourceServer,
+      ...(app.resourceServer ? { resources: resources.get(app.id) ?? [] } : {}),
       created_at: new Date(app.createdAt).toISOString(),
-    })),
+    }));
+  },
 };
 
 export const appsDelete: Command = {

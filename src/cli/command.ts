@@ -4,7 +4,7 @@ import type { Deps } from '../deps.js';
 export type Options = Record<string, string | string[] | boolean | undefined>;
 
 /** What a command may use: the services' dependencies, over an open and migrated database. */
-export type CommandDeps = Pick<Deps, 'db' | 'clock' | 'scopes' | 'config'>;
+export type CommandDeps = Pick<Deps, 'db' | 'clock' | 'scopes' | 'config' | 'log'>;
 
 /** Where a command reads what is never given as an option (a password): stdin, or a test's answer. */
 export interface Terminal {

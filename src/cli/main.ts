@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { openRuntime } from '../runtime.js';
 import { UsageError } from './command.js';
@@ -21,7 +22,10 @@ async function run(argv: string[]): Promise<number> {
   // With PGlite while a server runs, through the server (it offers its database on a socket in DATA_DIR).
   const runtime = await openRuntime(config);
   try {
-    const result = await command.run(runtime, options, { readLine: readFirstLine });
+    // stdout carries the answer; what a command records goes to the audit table, not to a log
+    const result = await command.run({ ...runtime, log: pino({ level: 'silent' }) }, options, {
+      readLine: readFirstLine,
+    });
     process.stdout.write(printable(result));
     return 0;
   } finally {

@@ -40,6 +40,22 @@ export const Introspection = z.object({
   sub: z.string().optional().meta({ description: 'The user id (user tokens only).' }),
   username: z.string().optional(),
   iss: z.string().optional(),
+  aud: z.string().optional().meta({ description: 'The resource (RFC 8707) the token is bound to.' }),
+});
+/** RFC 7591 §3.2.1: what registration answers. */
+export const ClientInformation = z.object({
+  client_id: z.string(),
+  client_id_issued_at: z.number().int(),
+  client_secret: z.string().optional().meta({ description: 'Confidential clients only; shown only now.' }),
+  client_secret_expires_at: z.literal(0).optional().meta({ description: 'Confidential clients only: never.' }),
+  client_name: z.string(),
+  client_uri: z.string().optional(),
+  logo_uri: z.string().optional(),
+  redirect_uris: z.array(z.string()),
+  scope: z.string(),
+  token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'none']),
+  grant_types: z.array(z.string()),
+  response_types: z.array(z.string()),
 });
 const Role = z.object({
   id: z.string(),
@@ -106,6 +122,7 @@ export const ServerMetadata = z.object({
   authorization_endpoint: z.string(),
   token_endpoint: z.string(),
   app_registration_endpoint: z.string(),
+  registration_endpoint: z.string().optional().meta({ description: 'RFC 7591; only while registration is open.' }),
   revocation_endpoint: z.string(),
   introspection_endpoint: z.string(),
   userinfo_endpoint: z.string(),

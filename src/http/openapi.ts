@@ -95,11 +95,8 @@ function parameters(route: RouteDeclaration) {
     });
     return { parameters: list };
   }
-  const content = {
-    'application/x-www-form-urlencoded': { schema },
-    'multipart/form-data': { schema },
-    'application/json': { schema },
-  };
+  const types = route.bodyTypes ?? ['application/x-www-form-urlencoded', 'multipart/form-data', 'application/json'];
+  const content = Object.fromEntries(types.map((type) => [type, { schema }]));
   return { requestBody: { required: true, content } };
 }
 

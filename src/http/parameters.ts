@@ -32,6 +32,10 @@ export const PARAMETERS = {
     one.optional(),
     'Scopes, space-separated (default `read`). With a refresh token: a narrower set, never wider.',
   ),
+  resource: described(
+    one.optional(),
+    'RFC 8707: the URI of the API the token is for, as the operator registered it. At the token endpoint with a code or refresh token: the authorized one, or omitted.',
+  ),
   refresh_token: described(one.optional(), 'The refresh token (grant_type=refresh_token); spent by the exchange.'),
   token: described(presentedToken.optional(), 'An access token or refresh token.'),
   token_type_hint: described(one.optional(), '`access_token` or `refresh_token` (optional, RFC 7009/7662).'),

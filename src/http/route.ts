@@ -40,6 +40,8 @@ export interface RouteDeclaration {
   description?: string;
   /** The parameters, as the zod shape the handler parses them with (descriptions attached). */
   params?: Shape;
+  /** The body types it reads, when not every form and JSON (SPEC §3); the OpenAPI document lists these. */
+  bodyTypes?: readonly string[];
   /** Parameters the route refuses to go without (it checks them itself, to word the error). */
   required?: readonly string[];
   /** `client`: HTTP Basic or client_id and client_secret in the body; `bearer`: an access token. */

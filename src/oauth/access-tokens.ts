@@ -51,6 +51,8 @@ export interface Issue {
   app: Pick<ApplicationRow, 'id'>;
   userId: number | null;
   scopes: string[];
+  /** The resource (RFC 8707) the token is bound to; null: none. */
+  resource: string | null;
   familyId: number | null;
   /** The audit event, written by the same statement as the token (none when the caller records it later). */
   audit?: TrailEvent;
@@ -70,6 +72,7 @@ export async function storeToken(
       applicationId: what.app.id,
       userId: what.userId,
       scopes: what.scopes,
+      resource: what.resource,
       familyId: what.familyId,
       createdAt: token.now,
       expiresAt: token.expiresAt,

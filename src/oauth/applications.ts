@@ -1,3 +1,4 @@
+import { recordEvent } from '../audit/trail.js';
 import type { Deps } from '../deps.js';
 import { validationFailed } from '../errors.js';
 import { hashSecret, randomToken } from '../secrets.js';
@@ -7,20 +8,26 @@ import {
   insertApplication,
   listApplications as listApplicationRows,
   type ApplicationRow,
+  type RegisteredBy,
 } from '../store/applications.js';
+import { insertResources, resourcesByApplication as resourceRows } from '../store/resources.js';
 import { redirectUriProblem } from './redirect-uris.js';
+import { resourceUriProblem } from './resources.js';
 import { DEFAULT_SCOPE, parseScopes } from './scopes.js';
 
-const NAME_LIMIT = 60; // Mastodon's APP_NAME_LIMIT
+export const NAME_LIMIT = 60; // Mastodon's APP_NAME_LIMIT
 const WEBSITE_LIMIT = 2000;
 
-/** Registration input as sent; each field is checked here and named as sent when it is wrong. */
+/** Registration input as sent to Mastodon's endpoint or the CLI; each field is checked here and named as sent when it is wrong. */
 export interface NewApplication {
   client_name?: string | undefined;
   redirect_uris?: string | string[] | undefined;
   scopes?: string | string[] | undefined;
   website?: string | undefined;
   resourceServer?: boolean;
+  /** The resource URIs (RFC 8707) a resource server answers for. */
+  resources?: readonly string[];
+  registeredBy?: RegisteredBy;
 }
 
 /** Splits and checks redirect URIs: one string (split on whitespace) or a list. */
@@ -37,9 +44,11 @@ export function parseRedirectUris(input: string | string[] | undefined): string[
   return uris;
 }
 
+/** Mastodon's registration (and the CLI's): checked as Mastodon checks it, answered 422 when wrong. */
 export async function registerApplication(
-  deps: Pick<Deps, 'db' | 'clock' | 'scopes'>,
+  deps: Pick<Deps, 'db' | 'clock' | 'scopes' | 'log'>,
   input: NewApplication,
+  address: string | null = null,
 ): Promise<{ app: ApplicationRow; clientSecret: string }> {
   const name = (input.client_name ?? '').trim();
   if (!name) throw validationFailed("client_name can't be blank");
@@ -50,23 +59,66 @@ export async function registerApplication(
     throw validationFailed("scopes doesn't match those configured on the server");
   }
   const website = input.website?.trim() || null;
-  if (website !== null && !isWebsite(website)) throw validationFailed('website is not a valid http(s) URL');
+  if (website !== null && !isWebUrl(website)) throw validationFailed('website is not a valid http(s) URL');
+  const resources = [...new Set(input.resources ?? [])];
+  if (resources.length > 0 && !input.resourceServer) throw validationFailed('resources need a resource server');
+  for (const uri of resources) {
+    const problem = resourceUriProblem(uri);
+    if (problem) throw validationFailed(`resource ${problem}: ${uri}`);
+  }
 
-  const clientSecret = randomToken();
-  const app = await insertApplication(deps.db, {
-    clientId: newClientId(),
-    clientSecretHash: hashSecret(clientSecret),
-    name,
-    website,
-    redirectUris,
-    scopes,
-    resourceServer: input.resourceServer ?? false,
-    createdAt: deps.clock(),
-  });
-  return { app, clientSecret };
+  const { app, clientSecret } = await storeApplication(
+    deps,
+    {
+      name,
+      website,
+      logoUri: null,
+      redirectUris,
+      scopes,
+      grantTypes: null,
+      tokenEndpointAuthMethod: null,
+      registeredBy: input.registeredBy ?? 'mastodon_api',
+      resourceServer: input.resourceServer ?? false,
+    },
+    { resources, address },
+  );
+  return { app, clientSecret: clientSecret! };
 }
 
-function isWebsite(value: string): boolean {
+type Registration = Omit<ApplicationRow, 'id' | 'clientId' | 'clientSecretHash' | 'createdAt'>;
+
+/**
+ * Stores a checked registration with a fresh client id and, unless the client is public
+ * (`token_endpoint_auth_method: none`), a fresh secret: returned here, only its hash kept. The audit
+ * row and the resource URIs are written in the same transaction.
+ */
+export async function storeApplication(
+  deps: Pick<Deps, 'db' | 'clock' | 'log'>,
+  registration: Registration,
+  { resources = [], address = null }: { resources?: readonly string[]; address?: string | null } = {},
+): Promise<{ app: ApplicationRow; clientSecret: string | undefined }> {
+  const clientSecret = registration.tokenEndpointAuthMethod === 'none' ? undefined : randomToken();
+  return deps.db.transaction(async (tx) => {
+    const app = await insertApplication(tx, {
+      ...registration,
+      clientId: newClientId(),
+      clientSecretHash: clientSecret === undefined ? null : hashSecret(clientSecret),
+      createdAt: deps.clock(),
+    });
+    if (!(await insertResources(tx, app.id, resources)))
+      throw validationFailed('resource is already registered to another resource server');
+    await recordEvent(deps, tx, {
+      event: 'app.registered',
+      clientId: app.clientId,
+      address,
+      detail: { name: app.name, registered_by: app.registeredBy },
+    });
+    return { app, clientSecret };
+  });
+}
+
+/** An absolute http(s) URL with a host, of a sane length. */
+export function isWebUrl(value: string): boolean {
   if (value.length > WEBSITE_LIMIT) return false;
   try {
     const url = new URL(value);
@@ -86,6 +138,11 @@ function newClientId(): string {
 
 export function listApplications(deps: Pick<Deps, 'db'>): Promise<ApplicationRow[]> {
   return listApplicationRows(deps.db);
+}
+
+/** Each resource server's resource URIs, by app id. */
+export function resourcesByApplication(deps: Pick<Deps, 'db'>): Promise<Map<number, string[]>> {
+  return resourceRows(deps.db);
 }
 
 /** Deleting an app deletes its codes and tokens with it. */

@@ -6,8 +6,10 @@ import { insertCode } from '../store/codes.js';
 import { liveScopeSets } from '../store/tokens.js';
 import type { UserRow } from '../store/users.js';
 import { recordEvent } from '../audit/trail.js';
+import { isPublic, mayUseGrant } from './clients.js';
 import { isS256Challenge } from './pkce.js';
 import { isOob, matchesRegistered } from './redirect-uris.js';
+import { requestedResource } from './resources.js';
 import { coversAll, DEFAULT_SCOPE, grantable, parseScopes } from './scopes.js';
 
 /** The authorize parameters as sent (each once, as a string). */
@@ -19,6 +21,7 @@ export interface AuthorizeParams {
   state?: string | undefined;
   code_challenge?: string | undefined;
   code_challenge_method?: string | undefined;
+  resource?: string | undefined;
 }
 
 /** A request that passed every check: what the consent page shows and the code will carry. */
@@ -28,6 +31,8 @@ export interface AuthorizeRequest {
   scopes: string[];
   state: string | undefined;
   codeChallenge: string | undefined;
+  /** The resource (RFC 8707) the code and its token are for. */
+  resource: string | undefined;
 }
 
 /** A problem to report back to the client at its redirect URI (the URI itself is trusted). */
@@ -64,6 +69,8 @@ export async function checkAuthorizeRequest(
   if (!params.response_type) return refuse(new OAuthError('invalid_request', descriptions.missing('response_type')));
   if (params.response_type !== 'code')
     return refuse(new OAuthError('unsupported_response_type', descriptions.unsupported_response_type));
+  if (!mayUseGrant(app, 'authorization_code'))
+    return refuse(new OAuthError('unauthorized_client', descriptions.grant_not_allowed));
   const scopes = parseScopes(params.scope || DEFAULT_SCOPE);
   if (!grantable(app.scopes, scopes, deps.scopes)) {
     return refuse(new OAuthError('invalid_scope', descriptions.invalid_scope));
@@ -74,17 +81,30 @@ export async function checkAuthorizeRequest(
     if (!params.code_challenge || !isS256Challenge(params.code_challenge)) {
       return refuse(new OAuthError('invalid_request', 'The code_challenge must be 43 base64url characters (S256).'));
     }
+  } else if (isPublic(app)) {
+    // a public client has no secret: PKCE is what ties the code to it (RFC 9700 §2.1.1)
+    return refuse(new OAuthError('invalid_request', descriptions.pkce_required));
   }
-  return { ok: true, request: { app, redirectUri, scopes, state: params.state, codeChallenge: params.code_challenge } };
+  let resource: string | undefined;
+  try {
+    resource = await requestedResource(deps, params.resource);
+  } catch (err) {
+    if (err instanceof OAuthError) return refuse(err);
+    throw err;
+  }
+  return {
+    ok: true,
+    request: { app, redirectUri, scopes, state: params.state, codeChallenge: params.code_challenge, resource },
+  };
 }
 
-/** Has the user already granted this app these scopes (or wider), with a token still live? */
+/** Has the user already granted this app these scopes (or wider) for this resource, with a token still live? */
 export async function hasRememberedConsent(
   deps: Pick<Deps, 'db' | 'clock'>,
   user: UserRow,
   request: AuthorizeRequest,
 ): Promise<boolean> {
-  const granted = await liveScopeSets(deps.db, user.id, request.app.id, deps.clock());
+  const granted = await liveScopeSets(deps.db, user.id, request.app.id, request.resource ?? null, deps.clock());
   return granted.some((held) => coversAll(held, request.scopes));
 }
 
@@ -99,6 +119,7 @@ export async function approve(deps: Deps, user: UserRow, request: AuthorizeReque
       redirectUri: request.redirectUri,
       scopes: request.scopes,
       codeChallenge: request.codeChallenge ?? null,
+      resource: request.resource ?? null,
       createdAt: now,
       expiresAt: new Date(now.getTime() + deps.config.authorizationCodeTtl * 1000),
     });
@@ -108,7 +129,7 @@ export async function approve(deps: Deps, user: UserRow, request: AuthorizeReque
       userId: user.id,
       username: user.username,
       address,
-      detail: { scopes: request.scopes },
+      detail: { scopes: request.scopes, ...(request.resource ? { resource: request.resource } : {}) },
     });
   });
   return code;

@@ -5,36 +5,62 @@ import { findApplicationByClientId, type ApplicationRow } from '../store/applica
 
 /**
  * The credentials a client authenticated with, however it sent them (http/client-auth.ts reads
- * them once per request); undefined when it sent none.
+ * them once per request): an id and a secret, an id alone (a public client, RFC 6749 §2.3 "none"),
+ * or undefined when it sent nothing.
  */
-export type ClientCredentials = { clientId: string; clientSecret: string } | undefined;
+export type ClientCredentials = { clientId: string; clientSecret: string | undefined } | undefined;
+
+/** The digest of the secret sent, or null when the client sent none (a public client). */
+export function secretHashOf(client: NonNullable<ClientCredentials>): string | null {
+  return client.clientSecret === undefined ? null : hashSecret(client.clientSecret);
+}
+
+/** Whether the app is a public client: no secret, PKCE instead. */
+export function isPublic(app: Pick<ApplicationRow, 'clientSecretHash'>): boolean {
+  return app.clientSecretHash === null;
+}
 
 /**
- * The application whose id and secret these are, or invalid_client (401). `secretHash` is the
- * digest of the secret when the caller has it already (a hot path that tried it first).
+ * The application these credentials prove, or invalid_client (401): a confidential client by its
+ * secret, a public client by its id alone. `secretHash` is the digest of the secret when the caller
+ * has it already (a hot path that tried it first).
  */
 export async function authenticateClient(
   deps: Pick<Deps, 'db'>,
   client: ClientCredentials,
-  secretHash = client && hashSecret(client.clientSecret),
+  secretHash = client && secretHashOf(client),
 ): Promise<ApplicationRow> {
-  const app = client && secretHash ? await findClient(deps, client.clientId, secretHash) : undefined;
+  const app = client && secretHash !== undefined ? await findClient(deps, client.clientId, secretHash) : undefined;
   if (!app) throw invalidClient();
   return app;
 }
 
-/** The application with this id whose secret hashes to `secretHash`, or undefined. */
+/**
+ * The application with this id whose secret hashes to `secretHash`; with a null `secretHash`, the
+ * public client with this id. Undefined otherwise (a confidential client without its secret, or a
+ * public client that sends one).
+ */
 export async function findClient(
   deps: Pick<Deps, 'db'>,
   clientId: string,
-  secretHash: string,
+  secretHash: string | null,
 ): Promise<ApplicationRow | undefined> {
   const app = await findApplicationByClientId(deps.db, clientId);
+  if (!app || secretHash === null) return app && isPublic(app) ? app : undefined;
   // Compare digests, not secrets: the time taken says nothing about the stored secret.
-  return app && sameSecret(secretHash, app.clientSecretHash) ? app : undefined;
+  return app.clientSecretHash !== null && sameSecret(secretHash, app.clientSecretHash) ? app : undefined;
 }
 
 /** Whether a client with this id is registered (its secret unchecked). */
 export async function isRegisteredClient(deps: Pick<Deps, 'db'>, clientId: string): Promise<boolean> {
   return (await findApplicationByClientId(deps.db, clientId)) !== undefined;
+}
+
+/**
+ * Whether the app may use this grant: Mastodon's and the operator's apps any; an RFC 7591 client
+ * those it registered; a public client never client_credentials (it proves nothing about itself).
+ */
+export function mayUseGrant(app: Pick<ApplicationRow, 'clientSecretHash' | 'grantTypes'>, grant: string): boolean {
+  if (grant === 'client_credentials' && isPublic(app)) return false;
+  return app.grantTypes === null || app.grantTypes.includes(grant) || grant === 'refresh_token';
 }

@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.js';
 import { invalidClient } from '../errors.js';
 import { hashSecret } from '../secrets.js';
+import { resourceBelongsTo } from '../store/resources.js';
 import { findCallerAndLiveToken } from '../store/token-grants.js';
 import type { LiveToken } from '../store/tokens.js';
 import type { ClientCredentials } from './clients.js';
@@ -17,6 +18,8 @@ export interface IntrospectionAnswer {
   sub?: string;
   username?: string;
   iss?: string;
+  /** The resource (RFC 8707) the token is bound to. */
+  aud?: string;
 }
 
 /**
@@ -29,7 +32,8 @@ export async function introspect(
   client: ClientCredentials,
   token: string | undefined,
 ): Promise<IntrospectionAnswer> {
-  if (!client) throw invalidClient();
+  // a public client proves nothing about itself: introspection is for confidential clients
+  if (client?.clientSecret === undefined) throw invalidClient();
   // digests compared, not secrets: the time taken says nothing about the stored secret
   const found = await findCallerAndLiveToken(
     deps.db,
@@ -42,13 +46,19 @@ export async function introspect(
   return answer(deps, { id: found.callerId, resourceServer: found.callerResourceServer }, found.token);
 }
 
-/** What the caller may know about a live token (or none): `{active: false}` unless it is the caller's or the caller is a resource server. */
+/**
+ * What the caller may know about a live token (or none): `{active: false}` unless it is the caller's
+ * own, or the caller is a resource server and the token is bound to none of the resources or to one
+ * of its own (never to another's: RFC 8707 audiences).
+ */
 async function answer(
   deps: Deps,
   caller: { id: number; resourceServer: boolean },
   live: LiveToken | undefined,
 ): Promise<IntrospectionAnswer> {
-  if (!live || (!caller.resourceServer && live.applicationId !== caller.id)) return { active: false };
+  if (!live || !(live.applicationId === caller.id || (await servesAudience(deps, caller, live)))) {
+    return { active: false };
+  }
   const found = await withOwner(deps, live);
   if (!found) return { active: false };
   const { token, app, user } = found;
@@ -61,5 +71,16 @@ async function answer(
     ...(token.expiresAt ? { exp: Math.floor(token.expiresAt.getTime() / 1000) } : {}),
     ...(user ? { sub: String(token.userId), username: user.username } : {}),
     iss: deps.config.issuer,
+    ...(token.resource ? { aud: token.resource } : {}),
   };
+}
+
+/** Whether a resource server may see this token: bound to none, or to one of its resources (asked only then). */
+async function servesAudience(
+  deps: Deps,
+  caller: { id: number; resourceServer: boolean },
+  live: LiveToken,
+): Promise<boolean> {
+  if (!caller.resourceServer) return false;
+  return live.resource === null || resourceBelongsTo(deps.db, live.resource, caller.id);
 }

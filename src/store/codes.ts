@@ -7,18 +7,20 @@ export interface CodeRow {
   redirectUri: string;
   scopes: string[];
   codeChallenge: string | null;
+  /** The resource (RFC 8707) it was authorized for; null: none. */
+  resource: string | null;
   createdAt: Date;
   expiresAt: Date;
   usedAt: Date | null;
 }
 
 const COLUMNS = `id, application_id AS "applicationId", user_id AS "userId", redirect_uri AS "redirectUri", scopes,
-  code_challenge AS "codeChallenge", created_at AS "createdAt", expires_at AS "expiresAt", used_at AS "usedAt"`;
+  code_challenge AS "codeChallenge", resource, created_at AS "createdAt", expires_at AS "expiresAt", used_at AS "usedAt"`;
 
 export async function insertCode(q: Queryable, codeHash: string, code: Omit<CodeRow, 'id' | 'usedAt'>): Promise<void> {
   await q.query(
-    `INSERT INTO authorization_codes (code_hash, application_id, user_id, redirect_uri, scopes, code_challenge, created_at, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    `INSERT INTO authorization_codes (code_hash, application_id, user_id, redirect_uri, scopes, code_challenge, resource, created_at, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     [
       codeHash,
       code.applicationId,
@@ -26,6 +28,7 @@ export async function insertCode(q: Queryable, codeHash: string, code: Omit<Code
       code.redirectUri,
       code.scopes,
       code.codeChallenge,
+      code.resource,
       code.createdAt,
       code.expiresAt,
     ],

@@ -19,7 +19,7 @@ export async function insertIssuedToken(q: Queryable, token: NewToken, audit: Au
   const params = newTokenParams(token);
   const [row] = audit
     ? await q.query<{ id: number }>(
-        `WITH t AS (${INSERT_TOKEN}), a AS (${MARK_USED}), e AS (${INSERT_AUDIT_EVENT} VALUES ${auditValues(10)}) SELECT id FROM t`,
+        `WITH t AS (${INSERT_TOKEN}), a AS (${MARK_USED}), e AS (${INSERT_AUDIT_EVENT} VALUES ${auditValues(11)}) SELECT id FROM t`,
         [...params, ...auditParams(token.createdAt, audit)],
       )
     : await q.query<{ id: number }>(`WITH t AS (${INSERT_TOKEN}), a AS (${MARK_USED}) SELECT id FROM t`, params);
@@ -31,26 +31,34 @@ export interface ClientToken {
   clientSecretHash: string;
   tokenHash: string;
   scopes: string[];
+  /** The resource (RFC 8707) the token is for; stored only when someone registered it. */
+  resource: string | null;
   createdAt: Date;
   expiresAt: Date | null;
   /** The audit row written with the token (its time is the token's, its client the caller). */
   audit: { event: string; address: string | null; detail: Record<string, unknown> };
 }
 
+// The app may use client_credentials: any app but an RFC 7591 client that did not register for it.
+const MAY_USE_CLIENT_CREDENTIALS = `(grant_types IS NULL OR 'client_credentials' = ANY (grant_types))`;
+
 /**
  * A token of the app itself (no user) in one plain statement, for the common case: an app that has
  * had a token before and holds the wanted scopes as such. The token and its audit row are stored
- * only when the client id, secret digest and scopes match; undefined when nothing was stored. Kept
- * to an INSERT … SELECT on purpose: a CTE of the app that also reports why, or an UPDATE that marks
- * a first use, makes Postgres set up several more plan nodes on every execution (measured at about
- * a fifth more database CPU per token).
+ * only when the client id, secret digest, grant, scopes and resource check out; undefined when
+ * nothing was stored. Kept to an INSERT … SELECT on purpose: a CTE of the app that also reports why,
+ * or an UPDATE that marks a first use, makes Postgres set up several more plan nodes on every
+ * execution (measured at about a fifth more database CPU per token). For the same reason a token
+ * without a resource gets a statement without the resource's subquery.
  */
 export async function issueClientTokenToUsedApp(q: Queryable, t: ClientToken): Promise<number | undefined> {
+  const resourceKnown = t.resource === null ? '' : 'AND EXISTS (SELECT 1 FROM resources WHERE uri = $10)';
   const [row] = await q.query<{ id: number }>(
     `WITH t AS (
-       INSERT INTO access_tokens (token_hash, application_id, scopes, created_at, expires_at)
-       SELECT $3, id, $4, $5, $6 FROM applications
+       INSERT INTO access_tokens (token_hash, application_id, scopes, created_at, expires_at, resource)
+       SELECT $3, id, $4, $5, $6, $10 FROM applications
        WHERE client_id = $1 AND client_secret_hash = $2 AND scopes @> $4::text[] AND first_used_at IS NOT NULL
+         AND ${MAY_USE_CLIENT_CREDENTIALS} ${resourceKnown}
        RETURNING id),
      e AS (${INSERT_AUDIT_EVENT} SELECT $5, $9, $1, NULL, NULL, $7, $8 FROM t)
      SELECT id FROM t`,
@@ -64,6 +72,7 @@ export async function issueClientTokenToUsedApp(q: Queryable, t: ClientToken): P
       t.audit.address,
       JSON.stringify(t.audit.detail),
       t.audit.event,
+      t.resource,
     ],
   );
   return row?.id;
@@ -71,9 +80,9 @@ export async function issueClientTokenToUsedApp(q: Queryable, t: ClientToken): P
 
 export interface CodeRedemption {
   codeHash: string;
-  /** The calling client, and the digest of the secret it sent: a code redeems only for its own client. */
+  /** The calling client, and the digest of the secret it sent (null: a public client): a code redeems only for its own client. */
   clientId: string;
-  clientSecretHash: string;
+  clientSecretHash: string | null;
   redirectUri: string;
   /** The verifier as sent (only whether one was sent matters here) and the S256 challenge it hashes to. */
   verifier: string | null;
@@ -83,36 +92,46 @@ export interface CodeRedemption {
   expiresAt: Date | null;
   refreshTokenHash: string | null;
   refreshExpiresAt: Date | null;
-  /** The audit row written with the token; the code's scopes are added to its detail as `scopes`. */
+  /** The resource the client names at the token endpoint: must be the code's, when given. */
+  resource: string | null;
+  /** The audit row written with the token; the code's scopes (and resource) are added to its detail. */
   audit: { event: string; address: string | null; detail: Record<string, unknown> };
+}
+
+export interface RedeemedCode {
+  id: number;
+  userId: number;
+  username: string;
+  scopes: string[];
+  resource: string | null;
 }
 
 /**
  * A code exchanged for a token in one statement, for an app that has had a token before: a live code
- * of that client, redirect URI and PKCE verifier is used up, its token stored and the audit row
- * written. Of racing callers one wins (the row lock). Undefined when nothing was redeemed: the caller
+ * of that client, redirect URI, PKCE verifier and resource is used up, its token stored (bound to the
+ * code's resource) and the audit row written. A public client (no secret digest) redeems only a code
+ * with a PKCE challenge. Of racing callers one wins (the row lock). Undefined when nothing was redeemed: the caller
  * then finds out why. No UPDATE of the app here, for the plan-setup cost told at issueClientTokenToUsedApp.
  */
-export async function redeemCodeForToken(
-  q: Queryable,
-  r: CodeRedemption,
-): Promise<{ id: number; userId: number; username: string; scopes: string[] } | undefined> {
-  const [row] = await q.query<{ id: number; userId: number; username: string; scopes: string[] }>(
+export async function redeemCodeForToken(q: Queryable, r: CodeRedemption): Promise<RedeemedCode | undefined> {
+  const [row] = await q.query<RedeemedCode>(
     `WITH c AS (
        UPDATE authorization_codes SET used_at = $1
        WHERE code_hash = $2 AND used_at IS NULL AND expires_at > $1 AND redirect_uri = $4
-         AND application_id = (SELECT id FROM applications WHERE client_id = $11 AND client_secret_hash = $3 AND first_used_at IS NOT NULL)
-         AND CASE WHEN code_challenge IS NULL THEN $5::text IS NULL ELSE code_challenge = $6 END
-       RETURNING id, application_id, user_id, scopes),
+         AND application_id = (SELECT id FROM applications WHERE client_id = $11 AND client_secret_hash IS NOT DISTINCT FROM $3 AND first_used_at IS NOT NULL)
+         AND CASE WHEN code_challenge IS NULL THEN $5::text IS NULL AND $3::text IS NOT NULL ELSE code_challenge = $6 END
+         AND ($15::text IS NULL OR resource = $15)
+       RETURNING id, application_id, user_id, scopes, resource),
      t AS (
-       INSERT INTO access_tokens (token_hash, application_id, user_id, scopes, family_id, created_at, expires_at, refresh_token_hash, refresh_expires_at)
-       SELECT $7, application_id, user_id, scopes, id, $1, $8, $9, $10 FROM c RETURNING id, user_id, scopes),
+       INSERT INTO access_tokens (token_hash, application_id, user_id, scopes, family_id, created_at, expires_at, refresh_token_hash, refresh_expires_at, resource)
+       SELECT $7, application_id, user_id, scopes, id, $1, $8, $9, $10, resource FROM c RETURNING id, user_id, scopes, resource),
      e AS (
        ${INSERT_AUDIT_EVENT}
-       SELECT $1, $13, $11, t.user_id, u.username, $12, $14::jsonb || jsonb_build_object('scopes', to_jsonb(t.scopes))
+       SELECT $1, $13, $11, t.user_id, u.username, $12,
+         $14::jsonb || jsonb_strip_nulls(jsonb_build_object('scopes', to_jsonb(t.scopes), 'resource', t.resource))
        FROM t JOIN users u ON u.id = t.user_id
        RETURNING username)
-     SELECT t.id, t.user_id AS "userId", t.scopes, (SELECT username FROM e) AS username FROM t`,
+     SELECT t.id, t.user_id AS "userId", t.scopes, t.resource, (SELECT username FROM e) AS username FROM t`,
     [
       r.createdAt,
       r.codeHash,
@@ -128,6 +147,7 @@ export async function redeemCodeForToken(
       r.audit.address,
       r.audit.event,
       JSON.stringify(r.audit.detail),
+      r.resource,
     ],
   );
   return row;

@@ -7,6 +7,8 @@ export interface TokenRow {
   applicationId: number;
   userId: number | null;
   scopes: string[];
+  /** The resource (RFC 8707) the token is bound to; null: none. */
+  resource: string | null;
   familyId: number | null;
   createdAt: Date;
   expiresAt: Date | null;
@@ -21,6 +23,7 @@ export interface NewToken {
   applicationId: number;
   userId: number | null;
   scopes: string[];
+  resource: string | null;
   familyId: number | null;
   createdAt: Date;
   expiresAt: Date | null;
@@ -28,13 +31,13 @@ export interface NewToken {
   refreshExpiresAt: Date | null;
 }
 
-const COLUMNS = `t.id, t.application_id AS "applicationId", t.user_id AS "userId", t.scopes, t.family_id AS "familyId",
+const COLUMNS = `t.id, t.application_id AS "applicationId", t.user_id AS "userId", t.scopes, t.resource, t.family_id AS "familyId",
   t.created_at AS "createdAt", t.expires_at AS "expiresAt", t.revoked_at AS "revokedAt",
   t.refresh_expires_at AS "refreshExpiresAt", t.refreshed_at AS "refreshedAt", t.refreshed_pair AS "refreshedPair"`;
 
-/** The INSERT of one token row from NewToken's nine fields as $1…$9, returning its id. */
-export const INSERT_TOKEN = `INSERT INTO access_tokens (token_hash, application_id, user_id, scopes, family_id, created_at, expires_at, refresh_token_hash, refresh_expires_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`;
+/** The INSERT of one token row from NewToken's ten fields as $1…$10, returning its id. */
+export const INSERT_TOKEN = `INSERT INTO access_tokens (token_hash, application_id, user_id, scopes, family_id, created_at, expires_at, refresh_token_hash, refresh_expires_at, resource)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`;
 
 /** NewToken's fields in the order of INSERT_TOKEN's parameters. */
 export function newTokenParams(t: NewToken): unknown[] {
@@ -48,6 +51,7 @@ export function newTokenParams(t: NewToken): unknown[] {
     t.expiresAt,
     t.refreshTokenHash,
     t.refreshExpiresAt,
+    t.resource,
   ];
 }
 
@@ -123,17 +127,22 @@ export async function revokeUserApplicationTokens(
   );
 }
 
-/** Scope sets of the user's live tokens for one app (for remembered consent). */
+/**
+ * Scope sets of the user's live tokens for one app (for remembered consent) that are bound to this
+ * resource or to none (a token bound to none is usable everywhere, so it covers any one resource).
+ */
 export async function liveScopeSets(
   q: Queryable,
   userId: number,
   applicationId: number,
+  resource: string | null,
   now: Date,
 ): Promise<string[][]> {
   const rows = await q.query<{ scopes: string[] }>(
     `SELECT scopes FROM access_tokens
-     WHERE user_id = $1 AND application_id = $2 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $3)`,
-    [userId, applicationId, now],
+     WHERE user_id = $1 AND application_id = $2 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $3)
+       AND (resource IS NULL OR resource = $4)`,
+    [userId, applicationId, now, resource],
   );
   return rows.map((r) => r.scopes);
 }
@@ -160,12 +169,13 @@ export interface LiveToken {
   applicationId: number;
   userId: number | null;
   scopes: string[];
+  resource: string | null;
   createdAt: Date;
   expiresAt: Date | null;
 }
 
 // Only the token's own row, by its unique index: the hot path of every bearer check.
-export const LIVE_TOKEN = `SELECT t.application_id AS "applicationId", t.user_id AS "userId", t.scopes, t.created_at AS "createdAt", t.expires_at AS "expiresAt"
+export const LIVE_TOKEN = `SELECT t.application_id AS "applicationId", t.user_id AS "userId", t.scopes, t.resource, t.created_at AS "createdAt", t.expires_at AS "expiresAt"
      FROM access_tokens t
      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)`;
 

@@ -163,6 +163,7 @@ export interface AuthorizeOptions {
   scope?: string;
   state?: string;
   challenge?: string;
+  resource?: string;
 }
 
 /** GET /oauth/authorize as the signed-in user, then press Authorize; returns the code. */
@@ -183,6 +184,7 @@ export async function authorize(
     query.set('code_challenge', opts.challenge);
     query.set('code_challenge_method', 'S256');
   }
+  if (opts.resource) query.set('resource', opts.resource);
   const page = await app.inject({
     method: 'GET',
     url: `/oauth/authorize?${query}`,

@@ -54,7 +54,7 @@ export async function appsRoutes(app: FastifyInstance, { deps }: { deps: Deps })
       );
     }
     const params = apiParams(request, registerAppShape);
-    const { app: created, clientSecret } = await registerApplication(deps, params);
+    const { app: created, clientSecret } = await registerApplication(deps, params, request.ip);
     reply.header('Cache-Control', 'no-store');
     return registeredApplicationEntity(created, clientSecret);
   });

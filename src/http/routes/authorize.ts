@@ -26,6 +26,7 @@ const AUTHORIZE_PARAMETERS = [
   'state',
   'code_challenge',
   'code_challenge_method',
+  'resource',
   'force_login',
   'prompt',
   'lang',
@@ -105,6 +106,8 @@ export async function authorizeRoutes(app: FastifyInstance, { deps }: { deps: De
         title: `Authorize ${check.request.app.name}`,
         user,
         app: check.request.app,
+        resource: check.request.resource,
+        selfRegistered: check.request.app.registeredBy === 'dynamic_registration',
         scopes: check.request.scopes.map((s) => ({ name: s, words: deps.scopes.describe(s) })),
         hidden: Object.entries(params).filter(
           ([k, v]) => k !== 'force_login' && k !== 'prompt' && k !== 'lang' && v !== undefined,

@@ -14,6 +14,7 @@ import { HEALTH, healthRoutes } from './health.js';
 import { INSTANCE_V1, INSTANCE_V2, NODEINFO, NODEINFO_LINKS, instanceRoutes } from './instance.js';
 import { METADATA, metadataRoutes } from './metadata.js';
 import { OPENAPI } from './openapi.js';
+import { REGISTER_CLIENT, registerRoutes } from './register.js';
 import { SIGN_IN, SIGN_IN_FORM, SIGN_OUT, signInRoutes } from './sign-in.js';
 import { COPY_SCRIPT, HOME, STYLESHEET } from './static.js';
 import { INTROSPECT, REVOKE, TOKEN, tokenRoutes } from './token.js';
@@ -25,6 +26,7 @@ import { INTROSPECT, REVOKE, TOKEN, tokenRoutes } from './token.js';
 export const ROUTES: readonly RouteDeclaration[] = [
   REGISTER_APP,
   VERIFY_APP,
+  REGISTER_CLIENT,
   AUTHORIZE,
   DECIDE,
   TOKEN,
@@ -58,6 +60,7 @@ export const API_PLUGINS: readonly RoutePlugin[] = [
   healthRoutes,
   metadataRoutes,
   appsRoutes,
+  registerRoutes,
   tokenRoutes,
   accountRoutes,
   instanceRoutes,

@@ -19,6 +19,7 @@ export const tokenShape = shapeOf(
   'code_verifier',
   'scope',
   'refresh_token',
+  'resource',
 );
 export const revokeShape = shapeOf('client_id', 'client_secret', 'token', 'token_type_hint');
 export const introspectShape = revokeShape;
@@ -35,7 +36,9 @@ export const TOKEN = route({
   required: ['grant_type'],
   responses: {
     200: json(Token, 'The token (Cache-Control: no-store).'),
-    400: oauthError('invalid_request, invalid_grant, invalid_scope or unsupported_grant_type.'),
+    400: oauthError(
+      'invalid_request, invalid_grant, invalid_scope, invalid_target, unauthorized_client or unsupported_grant_type.',
+    ),
     401: { ...oauthError('invalid_client'), headers: ['WWW-Authenticate'] },
   },
   rateLimit: 'token',
@@ -66,7 +69,8 @@ export const INTROSPECT = route({
   tag: 'OAuth',
   operationId: 'introspect',
   summary: 'What a token is (RFC 7662)',
-  description: 'A client sees its own tokens; an app created with `apps:create --resource-server` sees every token.',
+  description:
+    'A client sees its own tokens; an app created with `apps:create --resource-server` sees every token bound to none of the resources or to one of its own. Public clients may not introspect.',
   security: 'client',
   params: introspectShape,
   required: ['token'],

@@ -8,8 +8,9 @@ import { findCode, useCode, type CodeRow } from '../../store/codes.js';
 import { redeemCodeForToken } from '../../store/token-grants.js';
 import { revokeFamily } from '../../store/tokens.js';
 import { mint, storeToken, type Minted, type TokenResponse } from '../access-tokens.js';
-import { findClient } from '../clients.js';
+import { findClient, isPublic, secretHashOf } from '../clients.js';
 import { challengeOf, verifierMatches } from '../pkce.js';
+import { invalidTarget } from '../resources.js';
 import { countPath, type Grant, type TokenRequest } from './grant.js';
 
 const GRANT = 'authorization_code';
@@ -24,12 +25,15 @@ export type CodeMiss =
   | 'other_client'
   | 'redirect_uri'
   | 'pkce'
+  | 'resource'
   | 'first_token';
 
 /**
- * Exchanges a code (RFC 6749 §4.1.3). The happy path of an app that has had tokens before is one
- * statement (client check, code used up, token, audit row); anything else, an app's first token
- * included, takes the fallback, which reports a bad client first and then why the code did not redeem.
+ * Exchanges a code (RFC 6749 §4.1.3) for a token bound to the code's resource (RFC 8707). The happy
+ * path of an app that has had tokens before is one statement (client check, code used up, token,
+ * audit row); anything else, an app's first token included, takes the fallback, which reports a bad
+ * client first and then why the code did not redeem. A public client sends its id alone: its codes
+ * always carry a PKCE challenge, and the verifier is its proof.
  */
 export const authorizationCode: Grant = {
   offered: () => true,
@@ -37,7 +41,7 @@ export const authorizationCode: Grant = {
     const { client, params, address } = request;
     if (!client) throw invalidClient();
     // hashed and minted once: the fallback uses the same
-    const secretHash = hashSecret(client.clientSecret);
+    const secretHash = secretHashOf(client);
     const codeHash = params.code ? hashSecret(params.code) : undefined;
     const token = mint(deps, true);
     if (codeHash && params.redirect_uri) {
@@ -54,10 +58,11 @@ export const authorizationCode: Grant = {
         expiresAt: token.expiresAt,
         refreshTokenHash: token.refreshTokenHash,
         refreshExpiresAt: token.refreshExpiresAt,
+        resource: params.resource ?? null,
         audit: { event: 'token.issued', address, detail: { grant: GRANT } },
       });
       if (row) {
-        const detail = { grant: GRANT, scopes: row.scopes };
+        const detail = { grant: GRANT, scopes: row.scopes, ...(row.resource ? { resource: row.resource } : {}) };
         logEvent(deps, {
           event: 'token.issued',
           clientId: client.clientId,
@@ -76,7 +81,7 @@ export const authorizationCode: Grant = {
     if (!params.redirect_uri) return refuse(deps, 'missing_parameter', missingParameter('redirect_uri'));
     const { reason, response } = await redeem(deps, app, codeHash, request, token);
     countPath(deps, GRANT, 'fallback', reason);
-    if (!response) throw invalidGrant();
+    if (!response) throw reason === 'resource' ? invalidTarget() : invalidGrant();
     return response;
   },
 };
@@ -89,7 +94,7 @@ function refuse(deps: Deps, reason: CodeMiss, error: Error): never {
 /** The one place that says why a code of this app did not redeem in one statement, or 'first_token' when it may redeem now. */
 export function whyNotRedeemed(
   code: CodeRow | undefined,
-  app: Pick<ApplicationRow, 'id'>,
+  app: Pick<ApplicationRow, 'id' | 'clientSecretHash'>,
   params: TokenRequest['params'],
   now: Date,
 ): CodeMiss {
@@ -99,8 +104,10 @@ export function whyNotRedeemed(
   if (code.applicationId !== app.id) return 'other_client';
   if (code.redirectUri !== params.redirect_uri) return 'redirect_uri';
   const verifier = params.code_verifier;
+  if (!code.codeChallenge && isPublic(app)) return 'pkce';
   if (code.codeChallenge ? !verifier || !verifierMatches(verifier, code.codeChallenge) : verifier !== undefined)
     return 'pkce';
+  if (params.resource !== undefined && params.resource !== code.resource) return 'resource';
   return 'first_token';
 }
 
@@ -108,7 +115,7 @@ export function whyNotRedeemed(
  * Redeems the code in a transaction that finds out why it does not. A code works once: the UPDATE
  * in useCode lets exactly one racing caller through; any other use (later or concurrent) by the
  * code's own client revokes every token issued from it (RFC 6749 §4.1.2) — another client cannot
- * end a stranger's grant. Wrong client, redirect URI or verifier does not use the code up.
+ * end a stranger's grant. Wrong client, redirect URI, verifier or resource does not use the code up.
  */
 async function redeem(
   deps: Deps,
@@ -127,17 +134,19 @@ async function redeem(
       await replayed(tx, code!); // lost a race
       return { reason: 'replayed_code' };
     }
+    const resource = code!.resource;
     const audit = {
       event: 'token.issued',
       clientId: app.clientId,
       userId: code!.userId,
       address,
-      detail: { grant: GRANT, scopes: code!.scopes },
+      detail: { grant: GRANT, scopes: code!.scopes, ...(resource ? { resource } : {}) },
     } as const;
     const { response } = await storeToken(deps, tx, token, {
       app,
       userId: code!.userId,
       scopes: code!.scopes,
+      resource,
       familyId: code!.id,
       audit,
     });

@@ -11,6 +11,7 @@ export interface TokenRequest {
     code_verifier?: string | undefined;
     scope?: string | undefined;
     refresh_token?: string | undefined;
+    resource?: string | undefined;
   };
   /** The caller's address, for the audit trail. */
   address: string | null;

@@ -7,6 +7,7 @@ import { hashSecret, openWithSecret, sealWithSecret } from '../../secrets.js';
 import type { ApplicationRow } from '../../store/applications.js';
 import { findTokenByRefreshHash, revokeFamily, revokeToken, spendRefreshToken } from '../../store/tokens.js';
 import { mint, storeToken, type TokenResponse } from '../access-tokens.js';
+import { invalidTarget } from '../resources.js';
 import { authenticateClient } from '../clients.js';
 import { grantable, parseScopes } from '../scopes.js';
 import { countPath, type Grant, type TokenRequest } from './grant.js';
@@ -41,19 +42,22 @@ async function rotate(deps: Deps, app: ApplicationRow, { params, address }: Toke
   const wanted = params.scope ? parseScopes(params.scope) : undefined;
   const token = mint(deps, true);
   const outcome = await deps.db
-    .transaction(async (tx): Promise<TokenResponse | 'invalid' | 'scope'> => {
+    .transaction(async (tx): Promise<TokenResponse | 'invalid' | 'scope' | 'target'> => {
       const now = deps.clock();
       const old = await findTokenByRefreshHash(tx, refreshHash);
       if (!old || old.applicationId !== app.id || old.revokedAt || !old.refreshExpiresAt || old.refreshExpiresAt <= now)
         return 'invalid';
       const scopes = params.scope ? wanted : old.scopes;
       if (!grantable(old.scopes, scopes, deps.scopes)) return 'scope';
+      // the new token keeps the old one's resource; naming another is refused (RFC 8707 §2.2)
+      if (params.resource !== undefined && params.resource !== old.resource) return 'target';
 
       if (!old.refreshedAt) {
         const next = await storeToken(deps, tx, token, {
           app,
           userId: old.userId,
           scopes,
+          resource: old.resource,
           familyId: old.familyId ?? old.id,
         });
         if (await spendRefreshToken(tx, old.id, now, sealWithSecret(presented, JSON.stringify(next.response)))) {
@@ -81,6 +85,7 @@ async function rotate(deps: Deps, app: ApplicationRow, { params, address }: Toke
     });
   if (outcome === 'invalid') throw invalidGrant();
   if (outcome === 'scope') throw invalidScope();
+  if (outcome === 'target') throw invalidTarget();
   return outcome;
 
   async function reuse(tx: Queryable, id: number, familyId: number, now: Date): Promise<TokenResponse | 'invalid'> {
