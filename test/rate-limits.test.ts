@@ -119,6 +119,12 @@ test('app registration: RATE_LIMIT_APPS per address per 10 minutes', async () =>
     );
     ctx.clock.advance(601);
     assert.equal((await register()).statusCode, 200);
+    // RFC 7591 registration draws on the same budget
+    const registerClient = () =>
+      ctx.app.inject({ method: 'POST', url: '/oauth/register', payload: { redirect_uris: ['https://x.example/cb'] } });
+    assert.equal((await registerClient()).statusCode, 201);
+    assertTooMany(await registerClient(), 600);
+    assertTooMany(await register(), 600);
   } finally {
     await ctx.close();
   }
@@ -189,7 +195,13 @@ test('two app instances on one database share the limit', async () => {
 test('with REDIS_URL the counters live in Redis, shared by every instance', async () => {
   // a name space of its own (the store's keys are per issuer), so runs never see each other's keys
   const issuer = `http://doorman-${randomUUID()}.test`;
-  const ctx = await testApp({ RATE_LIMIT: 'on', RATE_LIMIT_TOKEN: '2', REDIS_URL, ISSUER: issuer });
+  const ctx = await testApp({
+    RATE_LIMIT: 'on',
+    RATE_LIMIT_TOKEN: '2',
+    RATE_LIMIT_APPS: '3',
+    REDIS_URL,
+    ISSUER: issuer,
+  });
   const second = await buildApp(ctx.deps);
   const redis = new Redis(REDIS_URL);
   try {
@@ -200,6 +212,11 @@ test('with REDIS_URL the counters live in Redis, shared by every instance', asyn
     assertTooMany(await tokenRequest(ctx.app, a), 60);
     assertTooMany(await tokenRequest(second, a), 60);
     assert.equal((await tokenRequest(second, b)).statusCode, 200);
+    // both registration endpoints, on either instance, count as one (two registrations above)
+    const registerClient = (app: typeof second) =>
+      app.inject({ method: 'POST', url: '/oauth/register', payload: { redirect_uris: ['https://x.example/cb'] } });
+    assert.equal((await registerClient(second)).statusCode, 201);
+    assertTooMany(await registerClient(ctx.app), 600);
 
     const keys = await redis.keys(`doorman:${issuer}:rate-limit:*`);
     assert.ok(

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import rateLimit, { normalizeIP, type FastifyRateLimitStore, type RateLimitOptions } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import RedisStore from '@fastify/rate-limit/store/RedisStore.js';
 import type { Redis } from 'ioredis';
 import type { Deps } from '../deps.js';
 import { tooManyRequests } from '../errors.js';
@@ -108,10 +109,36 @@ function databaseStore(counter: RateLimitCounter, clock: () => Date) {
       else answer(counted);
     }
 
-    // The plugin hands over the route's merged limit options, with the route itself as routeInfo.
     child(options: Parameters<FastifyRateLimitStore['child']>[0]): FastifyRateLimitStore {
-      const route = (options as { routeInfo?: { method: unknown; url: string } }).routeInfo ?? options;
-      return new DatabaseRateLimitStore(undefined, `${String(route.method)} ${route.url} `);
+      return new DatabaseRateLimitStore(undefined, counterName(options));
+    }
+  };
+}
+
+type RouteInfo = { method: unknown; url: string; config?: { route?: { rateLimit?: Limiter } } };
+
+/**
+ * The name a route's counters go under: its own, except that the registration endpoints (Mastodon's
+ * and RFC 7591's) share one, so RATE_LIMIT_APPS counts registrations however they come. The plugin
+ * hands each store's `child` the route's merged limit options, with the route itself as routeInfo.
+ */
+function counterName(options: unknown): string {
+  const route = (options as { routeInfo?: RouteInfo }).routeInfo ?? (options as RouteInfo);
+  return route.config?.route?.rateLimit === 'apps' ? 'registrations ' : `${String(route.method)} ${route.url} `;
+}
+
+/** The plugin's Redis store, its counters named as counterName says. */
+function redisStore(redis: Redis, nameSpace: string) {
+  return class SharedRedisStore extends RedisStore {
+    constructor(options: { continueExceeding?: boolean; exponentialBackoff?: boolean }) {
+      super(options.continueExceeding, options.exponentialBackoff, redis, nameSpace);
+    }
+    override child(options: Parameters<FastifyRateLimitStore['child']>[0]): FastifyRateLimitStore {
+      const { continueExceeding, exponentialBackoff } = options as {
+        continueExceeding?: boolean;
+        exponentialBackoff?: boolean;
+      };
+      return new RedisStore(continueExceeding, exponentialBackoff, redis, nameSpace + counterName(options));
     }
   };
 }
@@ -161,8 +188,6 @@ export async function installRateLimits(app: FastifyInstance, deps: Deps, addCou
     skipOnError: true,
     errorResponseBuilder: tooManyRequests,
     onExceeded: (request) => deps.metrics.rateLimitRefusals.inc({ route: request.routeOptions.url ?? 'unmatched' }),
-    ...(redis
-      ? { redis, nameSpace: `doorman:${config.issuer}:rate-limit:` }
-      : { store: databaseStore(counter!, deps.clock) }),
+    store: redis ? redisStore(redis, `doorman:${config.issuer}:rate-limit:`) : databaseStore(counter!, deps.clock),
   });
 }
