@@ -5,6 +5,7 @@ import { z } from 'zod';
 const onOff = z.enum(['on', 'off']).transform((v) => v === 'on');
 const seconds = z.coerce.number().int().positive();
 const count = z.coerce.number().int().positive();
+const trueFalse = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 /** A proxy address or CIDR range: `10.0.0.1`, `10.0.0.0/8`, `fd00::/8`. */
 function isAddressOrRange(entry: string): boolean {
@@ -69,6 +70,7 @@ const schema = z.object({
   INSTANCE_TITLE: z.string().max(200).default('Doorman'),
   INSTANCE_DESCRIPTION: z.string().max(2000).default(''),
   INSTANCE_CONTACT_EMAIL: z.string().max(320).default(''),
+  CLIENT_METADATA_ALLOW_PRIVATE: trueFalse.default(false),
 });
 
 export interface Config {
@@ -96,6 +98,8 @@ export interface Config {
   metrics: { port: number | undefined; host: string };
   /** What the instance answers and the pages call this server. */
   instance: { title: string; description: string; contactEmail: string };
+  /** Client metadata documents may come from loopback and private addresses (tests only). */
+  clientMetadataAllowPrivate: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -136,5 +140,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workers: c.WORKERS,
     metrics: { port: c.METRICS_PORT, host: c.METRICS_HOST },
     instance: { title: c.INSTANCE_TITLE, description: c.INSTANCE_DESCRIPTION, contactEmail: c.INSTANCE_CONTACT_EMAIL },
+    clientMetadataAllowPrivate: c.CLIENT_METADATA_ALLOW_PRIVATE,
   };
 }

@@ -29,6 +29,7 @@ test('defaults are those of SPEC §1', () => {
     workers: 1,
     metrics: { port: undefined, host: '127.0.0.1' },
     instance: { title: 'Doorman', description: '', contactEmail: '' },
+    clientMetadataAllowPrivate: false,
   });
 });
 
@@ -104,6 +105,12 @@ test('TRUST_PROXY=true trusts one hop only: the address is the one the proxy app
   }
 });
 
+test('CLIENT_METADATA_ALLOW_PRIVATE: true or false, off by default', () => {
+  assert.equal(loadConfig({ CLIENT_METADATA_ALLOW_PRIVATE: 'true' }).clientMetadataAllowPrivate, true);
+  assert.equal(loadConfig({ CLIENT_METADATA_ALLOW_PRIVATE: 'false' }).clientMetadataAllowPrivate, false);
+  assert.equal(loadConfig({ CLIENT_METADATA_ALLOW_PRIVATE: '' }).clientMetadataAllowPrivate, false);
+});
+
 test('an empty variable counts as unset', () => {
   assert.equal(loadConfig({ PORT: '', ISSUER: '' }).issuer, 'http://127.0.0.1:3000');
 });
@@ -135,6 +142,8 @@ const BAD: Record<string, string>[] = [
   { RATE_LIMIT_APPS: '-3' },
   { REDIS_URL: 'http://127.0.0.1:6379' },
   { LOG_LEVEL: 'loud' },
+  { CLIENT_METADATA_ALLOW_PRIVATE: 'yes' },
+  { CLIENT_METADATA_ALLOW_PRIVATE: '1' },
 ];
 
 for (const env of BAD) {
