@@ -18,6 +18,8 @@ const FLOORS: Record<string, number> = {
   accounts: 3,
   audit: 3,
   instance: 3,
+  // fetching and checking client metadata documents: a service, used by oauth/ (it reads oauth/'s rules)
+  'client-metadata': 3,
   http: 4,
   cli: 4,
 };
@@ -100,6 +102,8 @@ test('the rule itself: each kind of wrong import is caught, and the right ones p
   assert.match(problem('http/routes/health.ts', 'app.ts')!, /wiring/);
   assert.match(problem('deps.ts', 'oauth/scopes.ts')!, /no floor above db/);
   assert.match(problem('newfloor/x.ts', 'db/database.ts')!, /no floor/);
+  assert.match(problem('client-metadata/document.ts', 'http/params.ts')!, /upward/);
+  assert.match(problem('client-metadata/load.ts', 'app.ts')!, /wiring/);
   for (const [from, to] of [
     ['http/routes/token.ts', 'oauth/tokens.ts'],
     ['http/routes/token.ts', 'http/params.ts'],
@@ -112,6 +116,9 @@ test('the rule itself: each kind of wrong import is caught, and the right ones p
     ['http/errors.ts', 'database-unavailable.ts'],
     ['db/database.ts', 'database-unavailable.ts'],
     ['deps.ts', 'db/database.ts'],
+    ['client-metadata/document.ts', 'oauth/redirect-uris.ts'],
+    ['oauth/clients.ts', 'client-metadata/load.ts'],
+    ['client-metadata/load.ts', 'config.ts'],
   ]) {
     assert.equal(problem(from!, to!), undefined, `${from} → ${to}`);
   }
