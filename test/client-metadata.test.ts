@@ -586,6 +586,12 @@ describe('fetchMetadataDocument against an https server', () => {
     );
   });
 
+  test('only https URLs are fetched', async () => {
+    for (const bad of ['http://doc.test/client', 'not a url', 'file:///etc/passwd'])
+      assert.match(await refusal(fetchMetadataDocument(bad, local())), /not an https URL/);
+    assert.match(await refusal(loadClientMetadata(url('/'), local())), /not an https URL with a path/);
+  });
+
   test('a name that does not resolve, and one that resolves to nothing', async () => {
     const { resolve } = resolver({ 'empty.test': [[]] });
     assert.match(await refusal(fetchMetadataDocument(url('/good', 'nowhere.test'), local({ resolve }))), /not resolve/);

@@ -138,8 +138,8 @@ const systemResolver: Resolver = async (hostname) =>
   }));
 
 export async function fetchMetadataDocument(url: string, options: FetchOptions = {}): Promise<FetchedDocument> {
-  const target = new URL(url);
-  if (target.protocol !== 'https:') throw new ClientMetadataError('the document URL is not an https URL');
+  const target = URL.canParse(url) ? new URL(url) : undefined;
+  if (target?.protocol !== 'https:') throw new ClientMetadataError('the document URL is not an https URL');
   const timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), timeoutMs);
