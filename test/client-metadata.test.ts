@@ -628,6 +628,26 @@ describe('fetchMetadataDocument against an https server', () => {
     assert.deepEqual((await third).document, { ok: true });
   });
 
+  test('at most 2 host-name lookups pending, counted until they end even past the deadline', async () => {
+    const slots = new FetchSlots(2, 16, 4, 2);
+    const answers: (() => void)[] = [];
+    // a DNS server that never answers, until the test lets it
+    const hanging = (hostname: string) =>
+      hostname === NAME
+        ? Promise.resolve([{ address: '127.0.0.1', family: 4 as const }])
+        : new Promise<ResolvedAddress[]>((resolve) => answers.push(() => resolve([])));
+    const options = local({ slots, resolve: hanging, timeoutMs: 150 });
+    const first = fetchMetadataDocument(url('/good', 'slow1.test'), options);
+    const second = fetchMetadataDocument(url('/good', 'slow2.test'), options);
+    assert.match(await refusal(fetchMetadataDocument(url('/good', 'slow3.test'), options)), /too many host names/);
+    assert.match(await refusal(first), /took longer/);
+    assert.match(await refusal(second), /took longer/);
+    assert.match(await refusal(fetchMetadataDocument(url('/good'), options)), /too many host names/, 'still pending');
+    for (const answer of answers) answer();
+    await new Promise((resolve) => setImmediate(resolve));
+    await fetchMetadataDocument(url('/good'), local({ slots }));
+  });
+
   test('a fetch waiting for a slot gives up at its deadline', async () => {
     const slots = new FetchSlots(1, 16, 4);
     const holding = fetchMetadataDocument(url('/silent'), local({ slots, timeoutMs: 600 }));

@@ -6,8 +6,9 @@
  *   cacheLifetime(cacheControl: string | undefined): number
  *     seconds a fetched document may be reused: s-maxage or max-age, clamped to [5 min, 24 h];
  *     no-store, no-cache, absent or unreadable: 5 min.
- *   class FetchSlots(perHost = 2, total = 16, waitingPerHost = 4)
- *     how many fetches may be in flight per host and overall; one shared set is the default.
+ *   class FetchSlots(perHost = 2, total = 16, waitingPerHost = 4, lookups = 2)
+ *     how many fetches may be in flight per host and overall, and host-name lookups pending; one
+ *     shared set is the default.
  *
  * Refused: a host any of whose addresses is not public (see addresses.ts; unless `allowPrivate`),
  * checked before any connection, and the connection then goes to those checked addresses only, so a
@@ -59,17 +60,40 @@ export const MAX_LIFETIME_SECONDS = 24 * 60 * 60;
 /**
  * Fetches in flight per host and overall, so that slow hosts cannot tie the server up: a fetch beyond
  * them waits its turn (within its own deadline), or is refused at once when too many already wait.
+ * Host-name lookups are bounded on their own: the system's (getaddrinfo) runs on libuv's thread pool,
+ * which scrypt and file access share, and goes on after a fetch's deadline has given up on it, so a
+ * name whose DNS server never answers must not be able to take the whole pool.
  */
 export class FetchSlots {
   private readonly inFlight = new Map<string, number>();
   private running = 0;
   private readonly queue: { host: string; start: () => void }[] = [];
+  private pendingLookups = 0;
 
   constructor(
     readonly perHost = 2,
     readonly total = 16,
     readonly waitingPerHost = 4,
+    readonly lookups = 2,
   ) {}
+
+  /** Runs a host-name lookup, counted until it ends (deadline or not); refused when too many are pending. */
+  lookup<T>(work: () => Promise<T>): Promise<T> {
+    if (this.pendingLookups >= this.lookups)
+      return Promise.reject(new ClientMetadataError('too many host names are being looked up at once; try again'));
+    this.pendingLookups++;
+    let pending: Promise<T>;
+    try {
+      pending = work();
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    const done = () => {
+      this.pendingLookups--;
+    };
+    pending.then(done, done);
+    return pending;
+  }
 
   /** Resolves with the function that gives the slot back; rejects when refused or `signal` fires first. */
   take(host: string, signal: AbortSignal): Promise<() => void> {
@@ -146,12 +170,13 @@ export async function fetchMetadataDocument(url: string, options: FetchOptions =
   const tooSlow = () => new ClientMetadataError(`the document took longer than ${timeoutMs / 1000} seconds to fetch`);
   let giveBack: (() => void) | undefined;
   try {
-    giveBack = await (options.slots ?? sharedSlots).take(target.host, deadline.signal);
+    const slots = options.slots ?? sharedSlots;
+    giveBack = await slots.take(target.host, deadline.signal);
     const hostname = target.hostname.replace(/^\[(.*)\]$/, '$1');
     const literal = isIP(hostname);
     const addresses = literal
       ? checked([{ address: hostname, family: literal === 6 ? 6 : 4 }], options)
-      : await beforeDeadline(resolveChecked(hostname, options), deadline.signal, tooSlow);
+      : await beforeDeadline(resolveChecked(hostname, slots, options), deadline.signal, tooSlow);
     return await get(target, hostname, addresses, options, deadline.signal, tooSlow);
   } finally {
     clearTimeout(timer);
@@ -160,11 +185,12 @@ export async function fetchMetadataDocument(url: string, options: FetchOptions =
 }
 
 /** The host's addresses, every one of them allowed; the connection will use these and no others. */
-async function resolveChecked(hostname: string, options: FetchOptions): Promise<ResolvedAddress[]> {
+async function resolveChecked(hostname: string, slots: FetchSlots, options: FetchOptions): Promise<ResolvedAddress[]> {
   let addresses: ResolvedAddress[];
   try {
-    addresses = await (options.resolve ?? systemResolver)(hostname);
-  } catch {
+    addresses = await slots.lookup(() => (options.resolve ?? systemResolver)(hostname));
+  } catch (error) {
+    if (error instanceof ClientMetadataError) throw error;
     throw new ClientMetadataError('the host name does not resolve');
   }
   if (!addresses.length) throw new ClientMetadataError('the host name does not resolve');
