@@ -483,7 +483,7 @@ describe('fetchMetadataDocument against an https server', () => {
     test(`refused while fetching: ${path}`, async () => {
       const started = Date.now();
       assert.match(await refusal(fetchMetadataDocument(url(path), local())), refused);
-      assert.ok(Date.now() - started < 2000, 'at once, not at the deadline');
+      assert.ok(Date.now() - started < 4000, 'at once, not at the 5 s deadline');
     });
   }
 
@@ -511,7 +511,7 @@ describe('fetchMetadataDocument against an https server', () => {
       const reason = await refusal(fetchMetadataDocument(url(path), local({ timeoutMs: 300 })));
       const took = Date.now() - started;
       assert.match(reason, /took longer than 0.3 seconds/);
-      assert.ok(took >= 280 && took < 1500, `took ${took} ms`);
+      assert.ok(took >= 280 && took < 3000, `took ${took} ms`);
     });
   }
 
