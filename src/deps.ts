@@ -25,4 +25,9 @@ export interface Deps {
   clock: () => Date;
   /** The app and user of recently checked tokens, by `applicationId:userId` (oauth/token-owners.ts). */
   owners: ExpiringMap<TokenOwner>;
+  /**
+   * Certificates to trust, instead of the system's, when fetching client metadata documents; only
+   * tests set it (a running server adds authorities with NODE_EXTRA_CA_CERTS).
+   */
+  clientMetadataCa?: string;
 }

@@ -32,6 +32,7 @@ export const descriptions = {
   unsupported_response_type: 'The authorization server does not support this response type.',
   unauthorized_client: 'You are not authorized to revoke this token',
   grant_not_allowed: 'This client is not allowed to use this grant type.',
+  unusable_metadata_document: (reason: string) => `The client's metadata document cannot be used: ${reason}.`,
   pkce_required: 'A public client must use PKCE: send code_challenge with code_challenge_method=S256.',
   access_denied: 'The resource owner or authorization server denied the request.',
   invalid_redirect_uri: 'The redirect uri included is not valid.',

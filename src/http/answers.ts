@@ -135,6 +135,7 @@ export const ServerMetadata = z.object({
   token_endpoint_auth_methods_supported: z.array(z.string()),
   revocation_endpoint_auth_methods_supported: z.array(z.string()),
   introspection_endpoint_auth_methods_supported: z.array(z.string()),
+  client_id_metadata_document_supported: z.boolean(),
   authorization_response_iss_parameter_supported: z.boolean(),
 });
 export const Health = z.object({

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { OAuthError } from '../errors.js';
+import { descriptions, type OAuthError } from '../errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -59,6 +59,9 @@ export async function renderPage(reply: FastifyReply, view: string, data: Record
 export function pageMessage(error: OAuthError): string {
   switch (error.code) {
     case 'invalid_client':
+      // a client known by its metadata document: say what is wrong with the document
+      if (error.description && error.description !== descriptions.invalid_client)
+        return `${error.description} Tell the app's developer.`;
       return 'The app that sent you here is not known to this server: it may have been removed, or the link is wrong. Go back to the app and try again, or tell its developer.';
     case 'invalid_redirect_uri':
       return "The app that sent you here asked to be answered at an address it did not register, so this server will not send you back there. Tell the app's developer.";

@@ -1,12 +1,12 @@
 import type { Deps } from '../deps.js';
 import { descriptions, OAuthError } from '../errors.js';
 import { hashSecret, randomToken } from '../secrets.js';
-import { findApplicationByClientId, type ApplicationRow } from '../store/applications.js';
+import type { ApplicationRow } from '../store/applications.js';
 import { insertCode } from '../store/codes.js';
 import { liveScopeSets } from '../store/tokens.js';
 import type { UserRow } from '../store/users.js';
 import { recordEvent } from '../audit/trail.js';
-import { isPublic, mayUseGrant } from './clients.js';
+import { isPublic, lookUpClient, mayUseGrant } from './clients.js';
 import { isS256Challenge } from './pkce.js';
 import { isOob, matchesRegistered } from './redirect-uris.js';
 import { requestedResource } from './resources.js';
@@ -50,11 +50,11 @@ export type AuthorizeCheck = { ok: true; request: AuthorizeRequest } | { ok: fal
  * (returned, to be sent back to the client).
  */
 export async function checkAuthorizeRequest(
-  deps: Pick<Deps, 'db' | 'scopes'>,
+  deps: Pick<Deps, 'db' | 'scopes' | 'clock' | 'config' | 'log' | 'clientMetadataCa'>,
   params: AuthorizeParams,
 ): Promise<AuthorizeCheck> {
   if (!params.client_id) throw new OAuthError('invalid_request', descriptions.missing('client_id'), 400);
-  const app = await findApplicationByClientId(deps.db, params.client_id);
+  const app = await lookUpClient(deps, params.client_id, 400);
   if (!app) throw new OAuthError('invalid_client', descriptions.invalid_client, 400);
   if (!params.redirect_uri) throw new OAuthError('invalid_request', descriptions.missing('redirect_uri'), 400);
   if (!matchesRegistered(params.redirect_uri, app.redirectUris)) {

@@ -1,7 +1,30 @@
+import { ClientMetadataError } from '../client-metadata/error.js';
 import type { Deps } from '../deps.js';
-import { invalidClient } from '../errors.js';
+import { descriptions, invalidClient, OAuthError } from '../errors.js';
 import { hashSecret, sameSecret } from '../secrets.js';
 import { findApplicationByClientId, type ApplicationRow } from '../store/applications.js';
+import { findMetadataClient, isMetadataDocumentClientId } from './metadata-clients.js';
+
+type ClientDeps = Parameters<typeof findMetadataClient>[0];
+
+/**
+ * The client with this id: a registered app, or the client a metadata document URL describes
+ * (fetched when the stored copy is stale). Undefined for an unknown id; a document that cannot be
+ * used is invalid_client with `status` (400 on the authorize page, 401 at the token endpoint), saying why.
+ */
+export async function lookUpClient(
+  deps: ClientDeps,
+  clientId: string,
+  status: 400 | 401 = 401,
+): Promise<ApplicationRow | undefined> {
+  if (!isMetadataDocumentClientId(clientId)) return findApplicationByClientId(deps.db, clientId);
+  try {
+    return await findMetadataClient(deps, clientId);
+  } catch (err) {
+    if (!(err instanceof ClientMetadataError)) throw err;
+    throw new OAuthError('invalid_client', descriptions.unusable_metadata_document(err.reason), status);
+  }
+}
 
 /**
  * The credentials a client authenticated with, however it sent them (http/client-auth.ts reads
@@ -26,7 +49,7 @@ export function isPublic(app: Pick<ApplicationRow, 'clientSecretHash'>): boolean
  * has it already (a hot path that tried it first).
  */
 export async function authenticateClient(
-  deps: Pick<Deps, 'db'>,
+  deps: ClientDeps,
   client: ClientCredentials,
   secretHash = client && secretHashOf(client),
 ): Promise<ApplicationRow> {
@@ -41,17 +64,17 @@ export async function authenticateClient(
  * public client that sends one).
  */
 export async function findClient(
-  deps: Pick<Deps, 'db'>,
+  deps: ClientDeps,
   clientId: string,
   secretHash: string | null,
 ): Promise<ApplicationRow | undefined> {
-  const app = await findApplicationByClientId(deps.db, clientId);
+  const app = await lookUpClient(deps, clientId);
   if (!app || secretHash === null) return app && isPublic(app) ? app : undefined;
   // Compare digests, not secrets: the time taken says nothing about the stored secret.
   return app.clientSecretHash !== null && sameSecret(secretHash, app.clientSecretHash) ? app : undefined;
 }
 
-/** Whether a client with this id is registered (its secret unchecked). */
+/** Whether a client with this id is registered or has had its metadata document read (its secret unchecked). */
 export async function isRegisteredClient(deps: Pick<Deps, 'db'>, clientId: string): Promise<boolean> {
   return (await findApplicationByClientId(deps.db, clientId)) !== undefined;
 }

@@ -44,6 +44,8 @@ export function redirectUriProblem(uri: string): string | undefined {
   if (FORBIDDEN_SCHEMES.has(url.protocol)) return 'uses a forbidden scheme';
   if (uri.includes('#')) return 'cannot contain a fragment';
   if (/\s/.test(uri)) return 'must not contain spaces';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
+  if (/[\u0000-\u001f\u007f]/.test(uri)) return 'must not contain control characters';
   // `scheme://authority/…`, or an app's private-use `com.example.app:/path` (RFC 8252 §7.1);
   // opaque URIs such as `myapp:callback` are refused
   const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(uri)?.[1];

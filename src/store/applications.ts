@@ -1,7 +1,10 @@
 import type { Queryable } from '../db/database.js';
 
-/** Who registered an app: Mastodon's endpoint, the operator's command line, or the client itself (RFC 7591). */
-export type RegisteredBy = 'mastodon_api' | 'operator' | 'dynamic_registration';
+/**
+ * Who registered an app: Mastodon's endpoint, the operator's command line, the client itself
+ * (RFC 7591), or nobody: a client whose id is the URL of its metadata document.
+ */
+export type RegisteredBy = 'mastodon_api' | 'operator' | 'dynamic_registration' | 'metadata_document';
 
 export interface ApplicationRow {
   id: number;
@@ -20,12 +23,16 @@ export interface ApplicationRow {
   registeredBy: RegisteredBy;
   resourceServer: boolean;
   createdAt: Date;
+  /** A metadata-document client's copy: when fetched, and until when it may be used without fetching again. */
+  metadataFetchedAt?: Date | null;
+  metadataFreshUntil?: Date | null;
 }
 
 const COLUMNS = `id, client_id AS "clientId", client_secret_hash AS "clientSecretHash", name, website,
   logo_uri AS "logoUri", redirect_uris AS "redirectUris", scopes, grant_types AS "grantTypes",
   token_endpoint_auth_method AS "tokenEndpointAuthMethod", registered_by AS "registeredBy",
-  resource_server AS "resourceServer", created_at AS "createdAt"`;
+  resource_server AS "resourceServer", created_at AS "createdAt",
+  metadata_fetched_at AS "metadataFetchedAt", metadata_fresh_until AS "metadataFreshUntil"`;
 
 export async function insertApplication(q: Queryable, app: Omit<ApplicationRow, 'id'>): Promise<ApplicationRow> {
   const [row] = await q.query<ApplicationRow>(
@@ -46,6 +53,33 @@ export async function insertApplication(q: Queryable, app: Omit<ApplicationRow, 
       app.resourceServer,
       app.createdAt,
     ],
+  );
+  return row!;
+}
+
+/** What a metadata document says of its client, as stored. */
+export interface MetadataClient {
+  clientId: string;
+  name: string;
+  website: string | null;
+  logoUri: string | null;
+  redirectUris: string[];
+  scopes: string[];
+  fetchedAt: Date;
+  freshUntil: Date;
+}
+
+/** Stores the client a metadata document describes, or refreshes its row from a newer copy. */
+export async function upsertMetadataClient(q: Queryable, c: MetadataClient): Promise<ApplicationRow> {
+  const [row] = await q.query<ApplicationRow>(
+    `INSERT INTO applications (client_id, client_secret_hash, name, website, logo_uri, redirect_uris, scopes,
+       grant_types, token_endpoint_auth_method, registered_by, created_at, metadata_fetched_at, metadata_fresh_until)
+     VALUES ($1, NULL, $2, $3, $4, $5, $6, '{authorization_code,refresh_token}', 'none', 'metadata_document', $7, $7, $8)
+     ON CONFLICT (client_id) DO UPDATE SET name = $2, website = $3, logo_uri = $4, redirect_uris = $5, scopes = $6,
+       metadata_fetched_at = $7, metadata_fresh_until = $8
+       WHERE applications.registered_by = 'metadata_document'
+     RETURNING ${COLUMNS}`,
+    [c.clientId, c.name, c.website, c.logoUri, c.redirectUris, c.scopes, c.fetchedAt, c.freshUntil],
   );
   return row!;
 }

@@ -40,6 +40,7 @@ export async function metadataRoutes(app: FastifyInstance, { deps }: { deps: Dep
     revocation_endpoint_auth_methods_supported: authMethods,
     introspection_endpoint_auth_methods_supported: secretMethods,
     authorization_response_iss_parameter_supported: true,
+    client_id_metadata_document_supported: true,
   };
   declareRoute(app, METADATA, async (_request, reply) => {
     reply.header('Cache-Control', 'public, max-age=900');

@@ -8,7 +8,8 @@ import { findCode, useCode, type CodeRow } from '../../store/codes.js';
 import { redeemCodeForToken } from '../../store/token-grants.js';
 import { revokeFamily } from '../../store/tokens.js';
 import { mint, storeToken, type Minted, type TokenResponse } from '../access-tokens.js';
-import { findClient, isPublic, secretHashOf } from '../clients.js';
+import { findClient, isPublic, lookUpClient, secretHashOf } from '../clients.js';
+import { isMetadataDocumentClientId } from '../metadata-clients.js';
 import { challengeOf, verifierMatches } from '../pkce.js';
 import { invalidTarget } from '../resources.js';
 import { countPath, type Grant, type TokenRequest } from './grant.js';
@@ -42,6 +43,8 @@ export const authorizationCode: Grant = {
     if (!client) throw invalidClient();
     // hashed and minted once: the fallback uses the same
     const secretHash = secretHashOf(client);
+    // a metadata-document client: its stored copy must be fresh, or the document fetched again
+    if (isMetadataDocumentClientId(client.clientId)) await lookUpClient(deps, client.clientId);
     const codeHash = params.code ? hashSecret(params.code) : undefined;
     const token = mint(deps, true);
     if (codeHash && params.redirect_uri) {
