@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
 import { buildApp } from '../src/app.js';
+import { DOCUMENT_CLIENT_AUTHORIZATIONS } from '../src/http/rate-limits.js';
 import { registerApp, testApp, type RegisteredApp } from './support/app.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
@@ -271,6 +272,31 @@ test('token endpoint: invented client ids count together under the address and w
       `POST /oauth/token ${real.client_id}|127.0.0.1`,
       'POST /oauth/token |127.0.0.1',
     ]);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('authorize requests naming a metadata-document client: a limit per address; other clients are not counted', async () => {
+  const ctx = await testApp({ RATE_LIMIT: 'on' });
+  try {
+    // loopback documents are refused before any connection (CLIENT_METADATA_ALLOW_PRIVATE is off)
+    const named = (i: number, from = '127.0.0.1') =>
+      ctx.app.inject({
+        method: 'GET',
+        url: `/oauth/authorize?client_id=https://127.0.0.1/client-${i}.json&redirect_uri=http://127.0.0.1/cb&response_type=code`,
+        remoteAddress: from,
+      });
+    for (let i = 0; i < DOCUMENT_CLIENT_AUTHORIZATIONS; i++) assert.equal((await named(i)).statusCode, 400);
+    const refused = await named(-1);
+    assert.equal(refused.statusCode, 429);
+    assert.match(String(refused.headers['content-type']), /text\/html/);
+    assert.equal((await named(-1, '10.0.0.9')).statusCode, 400, 'another address has its own budget');
+    const registered = await ctx.app.inject({
+      method: 'GET',
+      url: '/oauth/authorize?client_id=some-mastodon-app&redirect_uri=http://127.0.0.1/cb&response_type=code',
+    });
+    assert.equal(registered.statusCode, 400, 'a client id that is no document URL is not counted');
   } finally {
     await ctx.close();
   }

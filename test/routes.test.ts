@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import Fastify from 'fastify';
 import { admitOnly, declareRoute, route } from '../src/http/route.js';
+import { DOCUMENT_CLIENT_AUTHORIZATIONS } from '../src/http/rate-limits.js';
 import { ROUTES } from '../src/http/routes/index.js';
 import { testApp, type TestContext } from './support/app.js';
 import { servedRoutes } from './support/routes.js';
@@ -66,9 +67,11 @@ test('CORS preflights are answered on exactly the API routes', async () => {
 });
 
 test('each route is counted by the limiter its declaration names, and no other route is', async () => {
-  const max = { token: 17, apps: 5, signIn: 30 };
+  const max = { token: 17, apps: 5, signIn: 30, documents: DOCUMENT_CLIENT_AUTHORIZATIONS };
   for (const r of ROUTES) {
-    const res = await ctx.app.inject({ method: r.method, url: r.url, ...(r.method === 'POST' ? { payload: {} } : {}) });
+    // the documents limiter counts only requests naming a metadata-document client (a loopback one: never fetched)
+    const url = r.rateLimit === 'documents' ? `${r.url}?client_id=https://127.0.0.1/client.json` : r.url;
+    const res = await ctx.app.inject({ method: r.method, url, ...(r.method === 'POST' ? { payload: {} } : {}) });
     assert.equal(res.headers['x-ratelimit-limit'], r.rateLimit && String(max[r.rateLimit]), `${r.method} ${r.url}`);
   }
 });

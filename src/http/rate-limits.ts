@@ -6,11 +6,19 @@ import type { Redis } from 'ioredis';
 import type { Deps } from '../deps.js';
 import { tooManyRequests } from '../errors.js';
 import { isRegisteredClient } from '../oauth/clients.js';
+import { isMetadataDocumentClientId } from '../oauth/metadata-clients.js';
 import { claimedClientId } from './client-auth.js';
 import { RateLimitCounter, type AddCounts, type Counted } from './rate-limit-counter.js';
 import type { Limiter } from './route.js';
 
 const MINUTE = 60_000;
+/** Authorize requests per address per minute that name a metadata-document client (see limitsOf). */
+export const DOCUMENT_CLIENT_AUTHORIZATIONS = 60;
+
+function namesMetadataDocument(request: FastifyRequest): boolean {
+  const clientId = (request.query as Record<string, unknown> | undefined)?.client_id;
+  return typeof clientId === 'string' && isMetadataDocumentClientId(clientId);
+}
 
 /** `request.ip`, with IPv6 addresses folded to their /64 (one host usually holds a whole /64). */
 const address = (request: FastifyRequest) => normalizeIP(request.ip);
@@ -79,6 +87,15 @@ function limitsOf(
     token: { max: config.token, timeWindow: MINUTE, hook: 'preValidation', keyGenerator: clientAndAddress(deps) },
     apps: { max: config.apps, timeWindow: 10 * MINUTE, hook: 'onRequest', keyGenerator: address },
     signIn: { max: config.signIn * 10, timeWindow: 15 * MINUTE, hook: 'onRequest', keyGenerator: address },
+    // A metadata-document client id makes Doorman fetch a URL a stranger chose: per address, only
+    // so many authorize requests naming one (people sign in far more slowly); others are not counted.
+    documents: {
+      max: DOCUMENT_CLIENT_AUTHORIZATIONS,
+      timeWindow: MINUTE,
+      hook: 'onRequest',
+      keyGenerator: address,
+      allowList: (request) => !namesMetadataDocument(request),
+    },
   };
 }
 

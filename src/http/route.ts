@@ -11,7 +11,7 @@ declare module 'fastify' {
 type Shape = Record<string, z.ZodType>;
 
 /** Which limiter of http/rate-limits.ts counts the route's requests. */
-export type Limiter = 'token' | 'apps' | 'signIn';
+export type Limiter = 'token' | 'apps' | 'signIn' | 'documents';
 
 /**
  * Whom the route answers:

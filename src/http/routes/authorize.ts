@@ -49,8 +49,9 @@ export const AUTHORIZE = route({
   responses: {
     200: html('The consent page, with Authorize and Deny.'),
     302: redirect('To the client (`code` or `error`, `state`, `iss`) or to the sign-in page.'),
-    400: html('Unknown client or redirect URI.'),
+    400: html('Unknown client or redirect URI, or a client metadata document that cannot be used.'),
   },
+  rateLimit: 'documents',
 });
 
 export const DECIDE = route({
