@@ -324,3 +324,20 @@ test('a token for another resource, or for none the server was given, is refused
   assert.equal((await rawCall(await tokenFor())).status, 401, 'bound to none: not issued for this server');
   assert.equal((await rawCall(await tokenFor(mcp.url.href))).status, 200, 'bound to this server');
 });
+
+test('the example starts before Doorman answers, and serves its metadata meanwhile', async () => {
+  // the README starts Doorman in the background and the example right after it
+  const notYet = `http://127.0.0.1:${await freePort()}`;
+  const port = await freePort();
+  const early = await startMcpExample(
+    { doorman: notYet, url: new URL(`http://127.0.0.1:${port}/mcp`), clientId: 'x', clientSecret: 'y' },
+    port,
+  );
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`);
+    assert.equal(res.status, 200);
+    assert.deepEqual((await res.json()).authorization_servers, [notYet]);
+  } finally {
+    await early.close();
+  }
+});

@@ -12,10 +12,8 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import {
-  getOAuthProtectedResourceMetadataUrl,
-  mcpAuthMetadataRouter,
-} from '@modelcontextprotocol/sdk/server/auth/router.js';
+import { metadataHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/metadata.js';
+import { getOAuthProtectedResourceMetadataUrl } from '@modelcontextprotocol/sdk/server/auth/router.js';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
 import { InvalidTokenError, ServerError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
@@ -97,17 +95,23 @@ function mcpServer(): McpServer {
 }
 
 export async function startMcpExample(options: McpExampleOptions, port: number): Promise<RunningMcpExample> {
-  const metadata = await (await fetch(new URL('/.well-known/oauth-authorization-server', options.doorman))).json();
   const app = express();
   app.use(express.json());
-  // RFC 9728: where clients learn that Doorman signs people in for this server
+  // RFC 9728: where clients learn that Doorman signs people in for this server. Only this document,
+  // not a copy of Doorman's own metadata: nothing to fetch at start, so Doorman may start later.
+  const resourceMetadataUrl = getOAuthProtectedResourceMetadataUrl(options.url);
   app.use(
-    mcpAuthMetadataRouter({ oauthMetadata: metadata, resourceServerUrl: options.url, resourceName: 'Doorman example' }),
+    new URL(resourceMetadataUrl).pathname,
+    metadataHandler({
+      resource: options.url.href,
+      authorization_servers: [new URL(options.doorman).href.replace(/\/$/, '')],
+      resource_name: 'Doorman example',
+    }),
   );
   const bearer = requireBearerAuth({
     verifier: introspector(options),
     expectedResource: options.url,
-    resourceMetadataUrl: getOAuthProtectedResourceMetadataUrl(options.url),
+    resourceMetadataUrl,
   });
   app.post(options.url.pathname, bearer, async (req, res) => {
     const server = mcpServer();
