@@ -108,6 +108,9 @@ before(async () => {
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
   });
   signedIn = await browser.newContext();
+  // room for a busy machine: every wait, not only the two on the redirects, may take seconds
+  signedIn.setDefaultTimeout(60_000);
+  signedIn.setDefaultNavigationTimeout(60_000);
 
   // the client's loopback redirect target (a native MCP client listens like this)
   callbackSite = http.createServer((_req, res) =>
