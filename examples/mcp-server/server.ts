@@ -62,12 +62,14 @@ function introspector(options: McpExampleOptions) {
       if (!res.ok) throw new ServerError(`introspection answered ${res.status}`);
       const answer = (await res.json()) as Introspection;
       if (!answer.active) throw new InvalidTokenError('The token is not live');
+      // exactly this server's resource: not none, not another, not one differing by a trailing slash
+      if (answer.aud !== options.url.href) throw new InvalidTokenError('The token was not issued for this server');
       return {
         token,
         clientId: answer.client_id ?? '',
         scopes: answer.scope ? answer.scope.split(' ') : [],
         ...(answer.exp === undefined ? {} : { expiresAt: answer.exp }),
-        ...(answer.aud ? { resource: new URL(answer.aud) } : {}),
+        resource: new URL(answer.aud),
         extra: { username: answer.username },
       };
     },
