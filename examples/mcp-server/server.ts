@@ -146,7 +146,18 @@ export async function startMcpExample(options: McpExampleOptions, port: number):
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const appFile = process.env.MCP_APP ?? 'mcp-app.json';
-  const { client_id, client_secret } = JSON.parse(readFileSync(appFile, 'utf8')) as Record<string, string>;
+  let app: Record<string, string>;
+  try {
+    app = JSON.parse(readFileSync(appFile, 'utf8'));
+  } catch (err) {
+    console.error(
+      `Cannot read the MCP server's app from ${appFile} (${(err as Error).message}). Create it with: ` +
+        'npm run --silent cli -- apps:create --name "MCP example" --redirect-uri urn:ietf:wg:oauth:2.0:oob ' +
+        '--resource-server --resource http://127.0.0.1:3001/mcp > mcp-app.json',
+    );
+    process.exit(1);
+  }
+  const { client_id, client_secret } = app;
   const url = new URL(process.env.MCP_URL ?? 'http://127.0.0.1:3001/mcp');
   const doorman = process.env.DOORMAN_URL ?? 'http://127.0.0.1:3000';
   const running = await startMcpExample(
