@@ -41,10 +41,10 @@ export const authorizationCode: Grant = {
   async issue(deps, request) {
     const { client, params, address } = request;
     if (!client) throw invalidClient();
-    // hashed and minted once: the fallback uses the same
-    const secretHash = secretHashOf(client);
     // a metadata-document client: its stored copy must be fresh, or the document fetched again
     if (isMetadataDocumentClientId(client.clientId)) await lookUpClient(deps, client.clientId);
+    // hashed and minted once: the fallback uses the same
+    const secretHash = secretHashOf(client);
     const codeHash = params.code ? hashSecret(params.code) : undefined;
     const token = mint(deps, true);
     if (codeHash && params.redirect_uri) {
