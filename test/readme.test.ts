@@ -134,13 +134,21 @@ before(async () => {
   const storage: Record<string, string> = database.url
     ? { DATABASE_URL: database.url }
     : { DATA_DIR: database.dataDir! };
-  // the README's settings: rate limits on, ISSUER left to its default (http://127.0.0.1:PORT)
-  server = await startDoorman({ ...storage, RATE_LIMIT: '', ISSUER: '' }, 60_000);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
-  });
+  // the README's settings: rate limits on, ISSUER left to its default (http://127.0.0.1:PORT);
+  // the server and the browser start side by side, each a process of its own
+  const [started, launched] = await Promise.allSettled([
+    startDoorman({ ...storage, RATE_LIMIT: '', ISSUER: '' }, 60_000),
+    chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
+    }),
+  ]);
+  // whichever started is kept for after() to stop, even when the other failed
+  if (started.status === 'fulfilled') server = started.value;
+  if (launched.status === 'fulfilled') browser = launched.value;
+  if (started.status === 'rejected') throw started.reason;
+  if (launched.status === 'rejected') throw launched.reason;
   work = mkdtempSync(join(tmpdir(), 'doorman-readme-'));
   bash = spawn('bash', ['--noprofile', '--norc'], {
     cwd: work, // the files the walk-through writes (app.json, …) land here, not in the repository
