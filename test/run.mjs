@@ -15,7 +15,25 @@ const list = (dir) =>
     .map((f) => join(dir, f));
 
 // Tests that need several connections or processes on one server run only against a real server.
-const files = [...list('test'), ...(serverUrl ? list('test/postgres') : [])];
+// The slowest files start first, so that none of them is left running alone at the end.
+const SLOWEST = [
+  'test/sign-in.test.ts',
+  'test/pglite-lock.test.ts',
+  'test/junk.test.ts',
+  'test/postgres/workers.test.ts',
+  'test/postgres/graceful-stop.test.ts',
+  'test/postgres/sigkill.test.ts',
+  'test/postgres/database-outage.test.ts',
+  'test/postgres/database-partition.test.ts',
+  'test/readme.test.ts',
+  'test/rate-limits.test.ts',
+  'test/cli.test.ts',
+  'test/secrets-at-rest.test.ts',
+  'test/metrics.test.ts',
+  'test/mastodon-clients.test.ts',
+];
+const rank = (f) => (SLOWEST.includes(f) ? SLOWEST.indexOf(f) : SLOWEST.length);
+const files = [...list('test'), ...(serverUrl ? list('test/postgres') : [])].sort((a, b) => rank(a) - rank(b));
 // Arguments starting with --test- go to node's test runner (e.g. --test-reporter=spec); others pick files.
 const runnerOptions = process.argv.slice(2).filter((a) => a.startsWith('--test-'));
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--test-'));
