@@ -20,7 +20,9 @@ export interface TestDatabase {
 }
 
 /** A fresh, empty database of its own (not yet migrated). */
-export async function emptyDatabase(): Promise<Omit<TestDatabase, 'db'> & { open(): Promise<Database> }> {
+export async function emptyDatabase(
+  template = process.env.DOORMAN_PGLITE_TEMPLATE,
+): Promise<Omit<TestDatabase, 'db'> & { open(): Promise<Database> }> {
   if (serverUrl) {
     const name = `doorman_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
     const admin = new pg.Client({ connectionString: serverUrl });
@@ -42,7 +44,6 @@ export async function emptyDatabase(): Promise<Omit<TestDatabase, 'db'> & { open
     };
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'doorman-test-'));
-  const template = process.env.DOORMAN_PGLITE_TEMPLATE;
   if (template) cpSync(template, dataDir, { recursive: true });
   return {
     url: undefined,
@@ -54,7 +55,10 @@ export async function emptyDatabase(): Promise<Omit<TestDatabase, 'db'> & { open
 
 /** A fresh database with every migration applied. */
 export async function testDatabase(): Promise<TestDatabase> {
-  const empty = await emptyDatabase();
+  // PGlite: a copy of a folder migrated once for the whole run, when the runner made one
+  const empty = await emptyDatabase(
+    process.env.DOORMAN_PGLITE_MIGRATED_TEMPLATE || process.env.DOORMAN_PGLITE_TEMPLATE,
+  );
   const db = await empty.open();
   await migrate(db);
   return {
