@@ -20,11 +20,9 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  // Lines are buffered and written off the request path, in writes of 4 KiB or every 250 ms, whichever
-  // comes first (one write per line cost a busy server more than any other part of its access log);
-  // whatever is buffered is written out as the process exits, however it exits.
-  const destination = pino.destination({ sync: false, minLength: 4096 });
-  setInterval(() => destination.flush(), 250).unref();
+  // Lines are buffered and written off the request path; whatever is buffered is written out as
+  // the process exits, however it exits.
+  const destination = pino.destination({ sync: false });
   process.on('exit', () => {
     try {
       destination.flushSync();
