@@ -33,13 +33,17 @@ test('a running server exits 0 on SIGTERM', { timeout: 90_000 }, async () => {
       { ...(empty.url ? { DATABASE_URL: empty.url } : { DATA_DIR: empty.dataDir! }), ISSUER: '', LOG_LEVEL: 'info' },
       60_000,
     );
-    const health = await fetch(`${doorman.url}/health`);
-    assert.equal(health.status, 200);
-    assert.ok(
-      doorman.output().includes(`clients must use the issuer http://127.0.0.1:${doorman.port}"`),
-      doorman.output(),
-    );
-    assert.deepEqual(await doorman.stop('SIGTERM'), { code: 0, signal: null }, doorman.output());
+    try {
+      const health = await fetch(`${doorman.url}/health`);
+      assert.equal(health.status, 200);
+      assert.ok(
+        doorman.output().includes(`clients must use the issuer http://127.0.0.1:${doorman.port}"`),
+        doorman.output(),
+      );
+      assert.deepEqual(await doorman.stop('SIGTERM'), { code: 0, signal: null }, doorman.output());
+    } finally {
+      await doorman.stop('SIGKILL'); // a failed check above must not leave the server running
+    }
     if (empty.dataDir) {
       assert.equal(existsSync(join(empty.dataDir, 'doorman.lock')), false, 'the lock is removed');
       assert.equal(existsSync(join(empty.dataDir, '.s.PGSQL.5432')), false, 'the socket offered to the CLI is removed');
