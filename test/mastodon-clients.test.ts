@@ -13,12 +13,9 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { createRestAPIClient } from 'masto';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import type { Deps } from '../src/deps.js';
-import { authorize, exchangeCode, makeUser, registerApp, signIn, testDeps } from './support/app.js';
-import { testDatabase, type TestDatabase } from './support/database.js';
-import { freePort } from './support/process.js';
+import { authorize, exchangeCode, makeUser, registerApp, listeningApp, signIn } from './support/app.js';
+import type { TestDatabase } from './support/database.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 /** Debian's python, which has python3-mastodon (another python3 on PATH may not). */
@@ -101,19 +98,9 @@ before(async () => {
       '--disable-sync',
     ],
   });
-  database = await testDatabase();
-  const port = await freePort();
-  const config = loadConfig({
-    ISSUER: `http://127.0.0.1:${port}`,
-    RATE_LIMIT: 'off',
-    LOG_LEVEL: 'silent',
-    INSTANCE_TITLE: 'Doorman under test',
-  });
-  deps = testDeps(database.db, config);
-  server = await buildApp(deps);
-  await server.listen({ port, host: '127.0.0.1' });
-  issuer = config.issuer;
-  host = `127.0.0.1:${port}`;
+  const doorman = await listeningApp({ INSTANCE_TITLE: 'Doorman under test' });
+  ({ app: server, database, deps, issuer } = doorman);
+  host = `127.0.0.1:${doorman.port}`;
 });
 
 after(async () => {

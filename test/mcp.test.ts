@@ -20,12 +20,10 @@ import type {
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { type RunningMcpExample, startMcpExample } from '../examples/mcp-server/server.js';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import type { Deps } from '../src/deps.js';
 import { registerApplication } from '../src/oauth/applications.js';
-import { makeUser, testDeps } from './support/app.js';
-import { testDatabase, type TestDatabase } from './support/database.js';
+import { listeningApp, makeUser } from './support/app.js';
+import type { TestDatabase } from './support/database.js';
 import { freePort } from './support/process.js';
 import { testCertificates } from './support/test-ca.js';
 
@@ -136,19 +134,15 @@ before(async () => {
   await new Promise<void>((resolve) => documentSite.listen(0, '127.0.0.1', resolve));
   documentUrl = `https://127.0.0.1:${(documentSite.address() as AddressInfo).port}/oauth/client.json`;
 
-  database = await testDatabase();
-  const port = await freePort();
-  const config = loadConfig({
-    ISSUER: `http://127.0.0.1:${port}`,
-    ACCESS_TOKEN_TTL: '3600',
-    RATE_LIMIT: 'off',
-    LOG_LEVEL: 'silent',
-    CLIENT_METADATA_ALLOW_PRIVATE: 'true',
-  });
-  deps = { ...testDeps(database.db, config), clientMetadataCa: certificates.ca };
-  doorman = await buildApp(deps);
-  await doorman.listen({ port, host: '127.0.0.1' });
-  issuer = config.issuer;
+  ({
+    app: doorman,
+    database,
+    deps,
+    issuer,
+  } = await listeningApp(
+    { ACCESS_TOKEN_TTL: '3600', CLIENT_METADATA_ALLOW_PRIVATE: 'true' },
+    { clientMetadataCa: certificates.ca },
+  ));
   await makeUser(deps, 'alice');
 
   const mcpPort = await freePort();

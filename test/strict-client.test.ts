@@ -3,16 +3,13 @@
 // introspection, revocation. Nothing here bends the library's checks; if it rejects an answer,
 // Doorman is wrong.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import * as oauth from 'oauth4webapi';
 import { registerApplication } from '../src/oauth/applications.js';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import type { Deps } from '../src/deps.js';
-import { makeUser, testDeps } from './support/app.js';
-import { testDatabase, type TestDatabase } from './support/database.js';
+import { listeningApp, makeUser } from './support/app.js';
+import type { TestDatabase } from './support/database.js';
 
 const REDIRECT_URI = 'http://127.0.0.1:1/cb'; // never called: the test reads the redirect itself
 
@@ -21,30 +18,10 @@ let database: TestDatabase;
 let deps: Deps;
 let issuer: URL;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 before(async () => {
-  database = await testDatabase();
-  const port = await freePort();
-  const config = loadConfig({
-    ISSUER: `http://127.0.0.1:${port}`,
-    ACCESS_TOKEN_TTL: '3600',
-    RATE_LIMIT: 'off',
-    LOG_LEVEL: 'silent',
-  });
-  deps = testDeps(database.db, config);
-  server = await buildApp(deps);
-  await server.listen({ host: '127.0.0.1', port });
-  issuer = new URL(config.issuer);
+  const doorman = await listeningApp({ ACCESS_TOKEN_TTL: '3600' });
+  ({ app: server, database, deps } = doorman);
+  issuer = new URL(doorman.issuer);
 });
 
 after(async () => {

@@ -28,5 +28,5 @@ export async function resourcesByApplication(q: Queryable): Promise<Map<number, 
   const rows = await q.query<{ applicationId: number; uris: string[] }>(
     `SELECT application_id AS "applicationId", array_agg(uri ORDER BY uri) AS uris FROM resources GROUP BY application_id`,
   );
-  return new Map(rows.map((r) => [Number(r.applicationId), r.uris]));
+  return new Map(rows.map((r) => [r.applicationId, r.uris]));
 }

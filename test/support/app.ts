@@ -10,6 +10,7 @@ import { ownerCache } from '../../src/oauth/token-owners.js';
 import { Metrics } from '../../src/metrics.js';
 import { insertUser } from '../../src/store/users.js';
 import { testDatabase, type TestDatabase } from './database.js';
+import { freePort } from './process.js';
 
 /** A clock tests can move: expiry is checked without sleeping. */
 export class TestClock {
@@ -54,6 +55,35 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestCon
     deps,
     clock,
     database,
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+/**
+ * Doorman listening on a free loopback port, its ISSUER that address: for clients that speak HTTP
+ * themselves (browsers, client libraries). Settings as for testApp; `extra` adds to the deps.
+ */
+export async function listeningApp(env: Record<string, string> = {}, extra: Partial<Deps> = {}) {
+  const database = await testDatabase();
+  const port = await freePort();
+  const config = loadConfig({
+    ISSUER: `http://127.0.0.1:${port}`,
+    RATE_LIMIT: 'off',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const deps: Deps = { ...testDeps(database.db, config), ...extra };
+  const app = await buildApp(deps);
+  await app.listen({ port, host: '127.0.0.1' });
+  return {
+    app,
+    deps,
+    database,
+    port,
+    issuer: config.issuer,
     close: async () => {
       await app.close();
       await database.drop();
