@@ -1,7 +1,7 @@
 // Password hashing: its cost, its memory bound, and the upgrade of older hashes at sign-in.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { hashPassword, verifyPassword } from '../src/accounts/passwords.js';
+import { DECOY_HASH, hashPassword, verifyPassword } from '../src/accounts/passwords.js';
 import { createUser } from '../src/accounts/users.js';
 import { makeUser, signIn, testApp, type TestContext } from './support/app.js';
 
@@ -18,6 +18,23 @@ test('new hashes are scrypt N=2^15, r=8, p=3 (OWASP), and carry their parameters
   assert.match(hash, /^scrypt\$32768\$8\$3\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
   assert.equal(await verifyPassword('correct horse battery staple', hash), true);
   assert.equal(await verifyPassword('correct horse battery stapl', hash), false);
+});
+
+test('the decoy hash for unknown user names matches no password and costs a whole scrypt to check', async () => {
+  assert.match(DECOY_HASH, /^scrypt\$32768\$8\$3\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+  const hash = await hashPassword('correct horse battery staple');
+  // CPU time (scrypt's threads included), not wall time: steady on a busy machine
+  const cpuOf = async (stored: string) => {
+    const start = process.cpuUsage();
+    const ok = await verifyPassword('correct horse battery staple', stored);
+    const used = process.cpuUsage(start);
+    return { ok, micros: used.user + used.system };
+  };
+  const real = await cpuOf(hash);
+  const decoy = await cpuOf(DECOY_HASH);
+  assert.equal(real.ok, true);
+  assert.equal(decoy.ok, false);
+  assert.ok(decoy.micros > real.micros / 2, `decoy ${decoy.micros} µs against ${real.micros} µs`);
 });
 
 test('a stored hash asking for more memory than the bound is refused, not computed', async () => {
