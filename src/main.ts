@@ -52,7 +52,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const { db } = runtime;
-  const metrics = new Metrics({ db });
+  // with no METRICS_PORT nobody can read the metrics: nothing is counted
+  const metrics = new Metrics({ db, recording: config.metrics.port !== undefined });
   const deps = { ...runtime, log, metrics };
   const app = await buildApp(deps);
   // In a cluster the primary serves every worker's metrics together (cluster.ts); alone, this process does.

@@ -1,64 +1,88 @@
 import { AggregatorRegistry, Counter, Histogram, Registry, collectDefaultMetrics, Gauge } from 'prom-client';
 import type { Database } from './db/database.js';
 
+/** What the request path calls to count: a prom-client counter, or nothing when metrics are off. */
+interface Count<L extends string> {
+  inc(labels: Partial<Record<L, string | number>>, value?: number): void;
+}
+interface Timing<L extends string> {
+  observe(labels: Partial<Record<L, string | number>>, seconds: number): void;
+}
+const UNCOUNTED = { inc() {}, observe() {} };
+
 /**
  * The process's Prometheus metrics, on a registry of its own (never prom-client's global one, so
  * that two apps in one test process count apart). Each event is counted by the layer that knows it.
+ * With `recording: false` (no METRICS_PORT: nobody can read them) nothing is counted, and a
+ * request does not pay for hashing the labels of three series.
  */
 export class Metrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({
-    name: 'doorman_http_requests_total',
-    help: 'HTTP requests answered, by route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
-  readonly requestSeconds = new Histogram({
-    name: 'doorman_http_request_duration_seconds',
-    help: 'Time to answer an HTTP request, by route',
-    labelNames: ['method', 'route'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [this.registry],
-  });
-  readonly tokensIssued = new Counter({
-    name: 'doorman_tokens_issued_total',
-    help: 'Access tokens issued, by grant type',
-    labelNames: ['grant'] as const,
-    registers: [this.registry],
-  });
-  readonly tokenPaths = new Counter({
-    name: 'doorman_token_path_total',
-    help: 'Token requests by grant, by the path that answered them (fast: one statement; fallback) and why the fast one did not',
-    labelNames: ['grant', 'path', 'reason'] as const,
-    registers: [this.registry],
-  });
-  readonly introspections = new Counter({
-    name: 'doorman_introspections_total',
-    help: 'Introspection answers, by result (active, inactive, refused)',
-    labelNames: ['result'] as const,
-    registers: [this.registry],
-  });
-  readonly signInFailures = new Counter({
-    name: 'doorman_sign_in_failures_total',
-    help: 'Sign-ins refused, by reason (invalid, throttled)',
-    labelNames: ['reason'] as const,
-    registers: [this.registry],
-  });
-  readonly rateLimitRefusals = new Counter({
-    name: 'doorman_rate_limit_refusals_total',
-    help: 'Requests refused by a rate limit, by route',
-    labelNames: ['route'] as const,
-    registers: [this.registry],
-  });
-  readonly housekeepingDeletions = new Counter({
-    name: 'doorman_housekeeping_deletions_total',
-    help: 'Rows deleted by housekeeping, by kind',
-    labelNames: ['kind'] as const,
-    registers: [this.registry],
-  });
+  readonly requests: Count<'method' | 'route' | 'status'>;
+  readonly requestSeconds: Timing<'method' | 'route'>;
+  readonly tokensIssued: Count<'grant'>;
+  readonly tokenPaths: Count<'grant' | 'path' | 'reason'>;
+  readonly introspections: Count<'result'>;
+  readonly signInFailures: Count<'reason'>;
+  readonly rateLimitRefusals: Count<'route'>;
+  readonly housekeepingDeletions: Count<'kind'>;
 
-  constructor(options: { db?: Pick<Database, 'stats'>; processMetrics?: boolean } = {}) {
+  constructor(options: { db?: Pick<Database, 'stats'>; processMetrics?: boolean; recording?: boolean } = {}) {
     const { db } = options;
+    if (options.recording === false) {
+      this.requests = this.requestSeconds = this.tokensIssued = this.tokenPaths = UNCOUNTED;
+      this.introspections = this.signInFailures = this.rateLimitRefusals = this.housekeepingDeletions = UNCOUNTED;
+      return;
+    }
+    this.requests = new Counter({
+      name: 'doorman_http_requests_total',
+      help: 'HTTP requests answered, by route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [this.registry],
+    });
+    this.requestSeconds = new Histogram({
+      name: 'doorman_http_request_duration_seconds',
+      help: 'Time to answer an HTTP request, by route',
+      labelNames: ['method', 'route'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [this.registry],
+    });
+    this.tokensIssued = new Counter({
+      name: 'doorman_tokens_issued_total',
+      help: 'Access tokens issued, by grant type',
+      labelNames: ['grant'] as const,
+      registers: [this.registry],
+    });
+    this.tokenPaths = new Counter({
+      name: 'doorman_token_path_total',
+      help: 'Token requests by grant, by the path that answered them (fast: one statement; fallback) and why the fast one did not',
+      labelNames: ['grant', 'path', 'reason'] as const,
+      registers: [this.registry],
+    });
+    this.introspections = new Counter({
+      name: 'doorman_introspections_total',
+      help: 'Introspection answers, by result (active, inactive, refused)',
+      labelNames: ['result'] as const,
+      registers: [this.registry],
+    });
+    this.signInFailures = new Counter({
+      name: 'doorman_sign_in_failures_total',
+      help: 'Sign-ins refused, by reason (invalid, throttled)',
+      labelNames: ['reason'] as const,
+      registers: [this.registry],
+    });
+    this.rateLimitRefusals = new Counter({
+      name: 'doorman_rate_limit_refusals_total',
+      help: 'Requests refused by a rate limit, by route',
+      labelNames: ['route'] as const,
+      registers: [this.registry],
+    });
+    this.housekeepingDeletions = new Counter({
+      name: 'doorman_housekeeping_deletions_total',
+      help: 'Rows deleted by housekeeping, by kind',
+      labelNames: ['kind'] as const,
+      registers: [this.registry],
+    });
     if (db?.stats) {
       const stats = db.stats.bind(db);
       const pool = new Gauge({

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { startMetricsServer } from '../src/http/metrics-server.js';
+import { Metrics } from '../src/metrics.js';
 import { emptyDatabase } from './support/database.js';
 import { freePort, startDoorman } from './support/process.js';
 import { cookieHeader, cookiesOf, csrfOf, makeUser, registerApp, testApp, type TestContext } from './support/app.js';
@@ -82,6 +83,20 @@ test('a scrape of the metrics listener counts requests, tokens, introspections, 
   } finally {
     server.close();
   }
+});
+
+test('with recording off (no METRICS_PORT) nothing is counted; with it on, the same calls count', async () => {
+  const count = (metrics: Metrics) => {
+    metrics.requests.inc({ method: 'GET', route: '/health', status: 200 });
+    metrics.requestSeconds.observe({ method: 'GET', route: '/health' }, 0.001);
+    metrics.tokensIssued.inc({ grant: 'client_credentials' });
+  };
+  const off = new Metrics({ processMetrics: false, recording: false });
+  count(off);
+  assert.doesNotMatch((await off.scrape()).body, /^doorman_/m);
+  const on = new Metrics({ processMetrics: false });
+  count(on);
+  assert.equal(sample((await on.scrape()).body, 'doorman_tokens_issued_total{grant="client_credentials"}'), 1);
 });
 
 test('a running server answers /metrics on METRICS_PORT only, with process metrics, and logs one line per request', {

@@ -286,7 +286,7 @@ describe('public clients', () => {
   test('a second code of a client that has had tokens takes the one-statement path too', async () => {
     const client = await publicClient();
     await publicFlow(client);
-    const fast = () => ctx.deps.metrics.tokenPaths.get();
+    const fast = () => ctx.deps.metrics.registry.getSingleMetric('doorman_token_path_total')!.get();
     const before = (await fast()).values.find(
       (v) => v.labels.grant === 'authorization_code' && v.labels.path === 'fast',
     )?.value;

@@ -40,7 +40,7 @@ const clientToken = (client: RegisteredApp, fields: Record<string, string> = {})
   });
 
 async function counts(): Promise<Map<string, number>> {
-  const { values } = await ctx.deps.metrics.tokenPaths.get();
+  const { values } = await ctx.deps.metrics.registry.getSingleMetric('doorman_token_path_total')!.get();
   return new Map(values.map((v) => [`${v.labels.grant} ${v.labels.path} ${v.labels.reason}`, v.value]));
 }
 
