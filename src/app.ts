@@ -36,10 +36,22 @@ export const REDACTED = [
   '*.refresh_token',
 ];
 
-/** The process's logger: pino with every secret-bearing field redacted, to `destination` (stdout by default). */
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+/**
+ * The process's logger: pino with every secret-bearing field redacted, to `destination` (stdout by
+ * default). A destination that buffers (one with flush) is flushed after each warning or error.
+ */
+export function createLogger(level: string, destination?: pino.DestinationStream & { flush?: () => void }): Logger {
+  const flush = destination?.flush?.bind(destination);
   const options: pino.LoggerOptions = {
     level,
+    hooks: flush
+      ? {
+          logMethod(args, method, levelValue) {
+            method.apply(this, args);
+            if (levelValue >= pino.levels.values.warn!) flush();
+          },
+        }
+      : {},
     redact: { paths: REDACTED, censor: '[redacted]' },
     // log the path only: a query string may carry a code or a secret
     serializers: {

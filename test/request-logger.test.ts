@@ -1,10 +1,11 @@
 // Each request's logger is made only when the request writes a line, and its lines still carry
-// the request id, at whatever level the process logs.
+// the request id, at whatever level the process logs. The process logger flushes warnings at once.
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino from 'pino';
+import { createLogger } from '../src/app.js';
 import { requestLogger } from '../src/http/request-logger.js';
 
 async function appLoggingAt(level: string, setup: (app: FastifyInstance) => void = () => {}) {
@@ -77,4 +78,27 @@ test('a level set on a request logger applies to that request only', async () =>
   assert.ok(before >= 1, 'the verbose request logged its lines');
   await app.inject({ url: '/quiet' });
   assert.equal(lines.length, before);
+});
+
+test('a buffering destination is flushed after each warning or error, and not after info lines', () => {
+  const written: string[] = [];
+  let flushes = 0;
+  const destination = Object.assign(
+    new Writable({
+      write(chunk, _encoding, done) {
+        written.push(String(chunk));
+        done();
+      },
+    }),
+    { flush: () => void flushes++ },
+  );
+  const log = createLogger('info', destination);
+  log.info('request completed');
+  log.child({ reqId: 'r1' }).info('another');
+  assert.equal(flushes, 0);
+  log.warn('database slow');
+  assert.equal(flushes, 1);
+  log.child({ reqId: 'r2' }).error('failed');
+  assert.equal(flushes, 2);
+  assert.equal(written.length, 4);
 });
