@@ -6,11 +6,9 @@ import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { emptyDatabase } from './support/database.js';
 import { freePort, sleep } from './support/process.js';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+import { REPOSITORY } from './support/paths.js';
 
 test('the built server starts from another folder, migrates, serves /health and the pages, and stops with 0', {
   timeout: 120_000,
@@ -20,8 +18,8 @@ test('the built server starts from another folder, migrates, serves /health and 
   const empty = await emptyDatabase();
   try {
     for (const item of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'migrations', 'views'])
-      cpSync(join(ROOT, item), join(copy, item), { recursive: true });
-    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+      cpSync(join(REPOSITORY, item), join(copy, item), { recursive: true });
+    symlinkSync(join(REPOSITORY, 'node_modules'), join(copy, 'node_modules'));
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: copy, stdio: 'pipe' });
 
     const port = await freePort();

@@ -9,7 +9,6 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
 import { verifyPassword } from '../src/accounts/passwords.js';
 import { pino } from 'pino';
@@ -25,8 +24,8 @@ import { ScopeCatalog } from '../src/oauth/scopes.js';
 import { hashSecret } from '../src/secrets.js';
 import { insertAuditEvent } from '../src/store/audit.js';
 import { testDatabase, type TestDatabase } from './support/database.js';
+import { nodeArgs, ROOT } from './support/paths.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The database the commands run on in this process. */
 let database: TestDatabase;
 /** Another, for the CLI processes (PGlite has one owner at a time). */
@@ -389,7 +388,7 @@ const processStorage = (): Record<string, string> =>
   processDatabase.url ? { DATABASE_URL: processDatabase.url } : { DATA_DIR: processDatabase.dataDir! };
 
 function cli(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const child = spawn(process.execPath, [...nodeArgs('src/cli/main.ts'), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...processStorage(), ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -2,11 +2,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { cookieHeader, cookiesOf, csrfOf, testApp } from './support/app.js';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+import { nodeArgs, ROOT } from './support/paths.js';
 
 test('defaults are those of SPEC §1', () => {
   assert.deepEqual(loadConfig({}), {
@@ -169,7 +167,7 @@ test('the server stops on a bad setting with one line on stderr and a non-zero e
     { RATE_LIMIT: 'yes' },
   ]) {
     const [name] = Object.keys(env);
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const run = spawnSync(process.execPath, nodeArgs('src/main.ts'), {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',

@@ -5,10 +5,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { REPOSITORY } from './support/paths.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SRC = join(ROOT, 'src');
+const SRC = join(REPOSITORY, 'src');
 
 /** Floors of the house, lowest first; a file may import from its own floor or below. */
 const FLOORS: Record<string, number> = {

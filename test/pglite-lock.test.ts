@@ -1,6 +1,6 @@
 // Embedded PGlite: one DATA_DIR belongs to one process, and a stop in the middle of a write
-// load (SIGTERM, or SIGKILL) loses nothing that was answered 200. Runs in both passes: it uses
-// PGlite whatever database the rest of the suite uses.
+// load (SIGTERM, or SIGKILL) loses nothing that was answered 200. It uses PGlite whatever database
+// the rest of the suite uses, so test/run.mjs runs it in the PGlite pass only.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { fileURLToPath } from 'node:url';
 import { createUser } from '../src/accounts/users.js';
 import { migrate } from '../src/db/migrate.js';
 import { openPglite } from '../src/db/pglite.js';
@@ -28,8 +27,8 @@ import {
   type DoormanProcess,
   type HttpApp,
 } from './support/process.js';
+import { nodeArgs, ROOT } from './support/paths.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 let dataDir: string;
 const running: DoormanProcess[] = [];
 const answered: { kind: 'app' | 'user'; token: string }[] = [];
@@ -149,7 +148,7 @@ describe('a live owner keeps DATA_DIR', { concurrency: 2 }, () => {
   }, async () => {
     const first = running.at(-1)!;
     const port = await freePort();
-    const second = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const second = spawn(process.execPath, nodeArgs('src/main.ts'), {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',
@@ -178,7 +177,7 @@ describe('a live owner keeps DATA_DIR', { concurrency: 2 }, () => {
     // unshare is util-linux's; as root it gives the child a PID namespace of its own, as a container does
     const other = await runToEnd(
       'unshare',
-      ['-pf', '--mount-proc', '--kill-child', process.execPath, '--import', 'tsx', 'src/main.ts'],
+      ['-pf', '--mount-proc', '--kill-child', process.execPath, ...nodeArgs('src/main.ts')],
       {
         DATA_DIR: dataDir,
         PORT: String(port),
@@ -190,7 +189,7 @@ describe('a live owner keeps DATA_DIR', { concurrency: 2 }, () => {
     assert.equal((await fetch(`${first.url}/health`)).status, 200);
     assert.equal(first.child.exitCode, null);
     // the lock is still there and still the first server's: a CLI command goes through it
-    const list = await runToEnd(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'users:list'], {
+    const list = await runToEnd(process.execPath, [...nodeArgs('src/cli/main.ts'), 'users:list'], {
       DATA_DIR: dataDir,
     });
     assert.equal(list.code, 0, list.stderr);
@@ -206,7 +205,7 @@ test('the CLI works beside the running server, through the socket the server off
 }, async () => {
   const p = running.at(-1)!;
   const cli = (args: string[], stdin?: string) =>
-    runToEnd(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { DATA_DIR: dataDir }, stdin);
+    runToEnd(process.execPath, [...nodeArgs('src/cli/main.ts'), ...args], { DATA_DIR: dataDir }, stdin);
   const made = await cli(
     ['apps:create', '--name', 'Beside the server', '--redirect-uri', 'https://client.example/cb', '--scopes', 'read'],
     '',

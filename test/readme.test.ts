@@ -8,12 +8,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { testDatabase, type TestDatabase } from './support/database.js';
 import { startDoorman, type DoormanProcess } from './support/process.js';
+import { REPOSITORY } from './support/paths.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// the README's commands run in the repository (npm start runs the TypeScript through tsx)
+const ROOT = REPOSITORY;
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const README_URL = 'http://127.0.0.1:3000';
 

@@ -2,10 +2,8 @@
 // the way a browser and a client app would: for tests of several processes, signals and faults.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import type { Queryable } from '../../src/db/database.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { nodeArgs, ROOT } from './paths.js';
 
 export interface DoormanProcess {
   url: string;
@@ -46,7 +44,7 @@ export function captureOutput(child: ChildProcess): () => string {
 export async function startDoorman(env: Record<string, string>, timeoutMs = 30_000): Promise<DoormanProcess> {
   const port = Number(env.PORT) || (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, nodeArgs('src/main.ts'), {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
