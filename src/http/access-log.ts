@@ -8,13 +8,16 @@ import type { Deps } from '../deps.js';
  */
 export function installAccessLog(app: FastifyInstance, deps: Pick<Deps, 'log' | 'metrics'>): void {
   const { log, metrics } = deps;
+  // Its fields hold no secret (the path is cut before its query), so the line skips the redaction
+  // every other line goes through: most of what writing it cost (about 5 of 5.5 µs a line).
+  const lines = log.child({}, { redact: [] });
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
     metrics.requests.inc({ method: request.method, route, status: reply.statusCode });
     metrics.requestSeconds.observe({ method: request.method, route }, seconds);
-    if (log.isLevelEnabled('info')) {
-      log.info(
+    if (lines.isLevelEnabled('info')) {
+      lines.info(
         {
           reqId: request.id,
           method: request.method,
