@@ -110,11 +110,14 @@ console.log(`doorman tests: ${selected.length} files against ${serverUrl ? 'Post
 // Three files at a time on 2 cores: several files spend seconds waiting (on a lock, a worker's
 // restart, a timeout under test), and a third keeps the cores busy meanwhile (on this machine the
 // Postgres pass took 182 s so, 213 s two at a time; PGlite 230 s against 240 s).
+// Test files run with V8's baseline WebAssembly compiler only: each opens a few short-lived PGlite
+// databases, and optimising PGlite's hot functions cost them more CPU than it won back (PGlite pass
+// 207 s without that tier, 230 s with it). The servers and CLI commands tests start run as deployed.
 // The timeout only catches a hang. It bounds each file as well as each test, and on 2 busy cores
 // the heaviest files (generated junk, sign-in throttling: each attempt hashes a password) take minutes.
 const result = spawnSync(
   process.execPath,
-  ['--test', '--test-concurrency=3', '--test-timeout=300000', ...runnerOptions, ...ordered],
+  ['--liftoff-only', '--test', '--test-concurrency=3', '--test-timeout=300000', ...runnerOptions, ...ordered],
   { stdio: 'inherit', cwd: copy, env },
 );
 rmSync(copy, { recursive: true, force: true });
