@@ -34,12 +34,13 @@ export class Metrics {
       this.introspections = this.signInFailures = this.rateLimitRefusals = this.housekeepingDeletions = UNCOUNTED;
       return;
     }
-    this.requests = new Counter({
-      name: 'doorman_http_requests_total',
-      help: 'HTTP requests answered, by route and status',
-      labelNames: ['method', 'route', 'status'] as const,
-      registers: [this.registry],
-    });
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+      new Counter({ name, help, labelNames, registers: [this.registry] });
+    this.requests = counter('doorman_http_requests_total', 'HTTP requests answered, by route and status', [
+      'method',
+      'route',
+      'status',
+    ]);
     this.requestSeconds = new Histogram({
       name: 'doorman_http_request_duration_seconds',
       help: 'Time to answer an HTTP request, by route',
@@ -47,42 +48,32 @@ export class Metrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [this.registry],
     });
-    this.tokensIssued = new Counter({
-      name: 'doorman_tokens_issued_total',
-      help: 'Access tokens issued, by grant type',
-      labelNames: ['grant'] as const,
-      registers: [this.registry],
-    });
-    this.tokenPaths = new Counter({
-      name: 'doorman_token_path_total',
-      help: 'Token requests by grant, by the path that answered them (fast: one statement; fallback) and why the fast one did not',
-      labelNames: ['grant', 'path', 'reason'] as const,
-      registers: [this.registry],
-    });
-    this.introspections = new Counter({
-      name: 'doorman_introspections_total',
-      help: 'Introspection answers, by result (active, inactive, refused)',
-      labelNames: ['result'] as const,
-      registers: [this.registry],
-    });
-    this.signInFailures = new Counter({
-      name: 'doorman_sign_in_failures_total',
-      help: 'Sign-ins refused, by reason (invalid, throttled)',
-      labelNames: ['reason'] as const,
-      registers: [this.registry],
-    });
-    this.rateLimitRefusals = new Counter({
-      name: 'doorman_rate_limit_refusals_total',
-      help: 'Requests refused by a rate limit, by route',
-      labelNames: ['route'] as const,
-      registers: [this.registry],
-    });
-    this.housekeepingDeletions = new Counter({
-      name: 'doorman_housekeeping_deletions_total',
-      help: 'Rows deleted by housekeeping, by kind',
-      labelNames: ['kind'] as const,
-      registers: [this.registry],
-    });
+    this.tokensIssued = counter('doorman_tokens_issued_total', 'Access tokens issued, by grant type', ['grant']);
+    this.tokenPaths = counter(
+      'doorman_token_path_total',
+      'Token requests by grant, by the path that answered them (fast: one statement; fallback) and why the fast one did not',
+      ['grant', 'path', 'reason'],
+    );
+    this.introspections = counter(
+      'doorman_introspections_total',
+      'Introspection answers, by result (active, inactive, refused)',
+      ['result'],
+    );
+    this.signInFailures = counter(
+      'doorman_sign_in_failures_total',
+      'Sign-ins refused, by reason (invalid, throttled)',
+      ['reason'],
+    );
+    this.rateLimitRefusals = counter(
+      'doorman_rate_limit_refusals_total',
+      'Requests refused by a rate limit, by route',
+      ['route'],
+    );
+    this.housekeepingDeletions = counter(
+      'doorman_housekeeping_deletions_total',
+      'Rows deleted by housekeeping, by kind',
+      ['kind'],
+    );
     if (db?.stats) {
       const stats = db.stats.bind(db);
       const pool = new Gauge({

@@ -56,7 +56,7 @@ export function needsRehash(stored: string): boolean {
 /**
  * Verified against when the user does not exist, so a wrong name costs as long as a wrong password:
  * today's parameters with a random salt and key. Checking a password against it costs a whole
- * scrypt, as against a real hash, though making it cost nothing (no hash at start-up).
+ * scrypt, as a real hash does; making it costs nothing (no hash at start-up).
  */
 export const DECOY_HASH = ['scrypt', CURRENT.N, CURRENT.r, CURRENT.p, randomBytes(16), randomBytes(KEY_LENGTH)]
   .map((part) => (Buffer.isBuffer(part) ? part.toString('base64url') : part))

@@ -9,7 +9,7 @@ import type { Deps } from '../deps.js';
 export function installAccessLog(app: FastifyInstance, deps: Pick<Deps, 'log' | 'metrics'>): void {
   const { log, metrics } = deps;
   // Its fields hold no secret (the path is cut before its query), so the line skips the redaction
-  // every other line goes through: most of what writing it cost (about 5 of 5.5 µs a line).
+  // every other line goes through: most of what formatting it cost (4.6 of 5.2 µs a line, measured alone).
   const lines = log.child({}, { redact: [] });
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
