@@ -1,4 +1,4 @@
-// Real Doorman processes (`node --import tsx src/main.ts`) and an HTTP client that drives them
+// Real Doorman processes (`src/main.ts`, see nodeArgs in paths.ts) and an HTTP client that drives them
 // the way a browser and a client app would: for tests of several processes, signals and faults.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
