@@ -11,10 +11,9 @@ import { after, before, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { testDatabase, type TestDatabase } from './support/database.js';
 import { startDoorman, type DoormanProcess } from './support/process.js';
+// the README's commands run in the repository itself (npm start runs the TypeScript through tsx)
 import { REPOSITORY } from './support/paths.js';
 
-// the README's commands run in the repository (npm start runs the TypeScript through tsx)
-const ROOT = REPOSITORY;
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const README_URL = 'http://127.0.0.1:3000';
 
@@ -158,7 +157,7 @@ before(async () => {
   });
   bash.stderr.on('data', (c: Buffer) => process.stderr.write(c));
   // `npm run cli` as from the repository's folder, where the README's reader runs it
-  bash.stdin.write(`exec 2>&1\nnpm() { command npm --prefix ${JSON.stringify(ROOT)} "$@"; }\n`);
+  bash.stdin.write(`exec 2>&1\nnpm() { command npm --prefix ${JSON.stringify(REPOSITORY)} "$@"; }\n`);
 });
 
 after(async () => {
@@ -191,7 +190,7 @@ async function codeFromBrowser(authorizeUrl: string, username: string, password:
 test("README's walk-through runs as written, and each answer has the shape the README shows", {
   timeout: 240_000,
 }, async () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const readme = readFileSync(join(REPOSITORY, 'README.md'), 'utf8');
   const steps = walkthrough(readme);
   assert.ok(steps.length >= 18, `the walk-through has its steps (${steps.length})`);
   // the password the README's users:create sets, and the user it names: what a person types in the browser

@@ -42,12 +42,15 @@ export function testDeps(db: Deps['db'], config: Config, clock: TestClock = new 
   };
 }
 
-/** Settings as environment variables, e.g. { ACCESS_TOKEN_TTL: '3600' }. Rate limits are off unless asked for. */
-export async function testApp(env: Record<string, string> = {}): Promise<TestContext> {
+/**
+ * Settings as environment variables, e.g. { ACCESS_TOKEN_TTL: '3600' }. Rate limits are off unless
+ * asked for. `extra` adds to the deps.
+ */
+export async function testApp(env: Record<string, string> = {}, extra: Partial<Deps> = {}): Promise<TestContext> {
   const database = await testDatabase();
   const clock = new TestClock();
   const config = loadConfig({ RATE_LIMIT: 'off', ISSUER: 'http://doorman.test', LOG_LEVEL: 'silent', ...env });
-  const deps = testDeps(database.db, config, clock);
+  const deps: Deps = { ...testDeps(database.db, config, clock), ...extra };
   const app = await buildApp(deps);
   await app.ready();
   return {
@@ -67,28 +70,10 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestCon
  * themselves (browsers, client libraries). Settings as for testApp; `extra` adds to the deps.
  */
 export async function listeningApp(env: Record<string, string> = {}, extra: Partial<Deps> = {}) {
-  const database = await testDatabase();
   const port = await freePort();
-  const config = loadConfig({
-    ISSUER: `http://127.0.0.1:${port}`,
-    RATE_LIMIT: 'off',
-    LOG_LEVEL: 'silent',
-    ...env,
-  });
-  const deps: Deps = { ...testDeps(database.db, config), ...extra };
-  const app = await buildApp(deps);
-  await app.listen({ port, host: '127.0.0.1' });
-  return {
-    app,
-    deps,
-    database,
-    port,
-    issuer: config.issuer,
-    close: async () => {
-      await app.close();
-      await database.drop();
-    },
-  };
+  const ctx = await testApp({ ISSUER: `http://127.0.0.1:${port}`, ...env }, extra);
+  await ctx.app.listen({ port, host: '127.0.0.1' });
+  return { ...ctx, port, issuer: ctx.deps.config.issuer };
 }
 
 export interface RegisteredApp {

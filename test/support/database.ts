@@ -55,10 +55,8 @@ export async function emptyDatabase(
 
 /** A fresh database with every migration applied. */
 export async function testDatabase(): Promise<TestDatabase> {
-  // PGlite: a copy of a folder migrated once for the whole run, when the runner made one
-  const empty = await emptyDatabase(
-    process.env.DOORMAN_PGLITE_MIGRATED_TEMPLATE || process.env.DOORMAN_PGLITE_TEMPLATE,
-  );
+  // PGlite: a copy of the folder the runner migrated once for the whole run
+  const empty = await emptyDatabase(process.env.DOORMAN_PGLITE_MIGRATED_TEMPLATE);
   const db = await empty.open();
   await migrate(db);
   return {
